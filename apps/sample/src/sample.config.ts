@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { SessionModuleOptions, SessionStrategyName } from 'nestjs-distributed-session';
+
+export type HttpAdapterName = 'express' | 'fastify';
+
+/** The sample app's settings, read from the environment (see README). */
+export interface SampleConfig {
+  readonly strategy: SessionStrategyName;
+  readonly port: number;
+  readonly host: string;
+  readonly nodeName: string;
+  readonly adapter: HttpAdapterName;
+  readonly secrets: string[];
+  readonly ttl?: number;
+  readonly redisUrl?: string;
+  readonly replicationPort?: number;
+  readonly replicationPeers: string[];
+  /** Whether X-Forwarded-* headers from the proxy in front are trusted (`TRUST_PROXY`). */
+  readonly trustProxy: boolean;
+  /** Extra module options (tests use it for a controllable clock and small limits). */
+  readonly sessionOverrides?: Partial<SessionModuleOptions>;
+}
+
+const STRATEGIES: readonly SessionStrategyName[] = ['memory', 'redis', 'cookie', 'replicated'];
+
+export class SampleConfigError extends Error {
+  override readonly name = 'SampleConfigError';
+}
+
+export function loadSampleConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  warn: (message: string) => void = console.warn,
+): SampleConfig {
+  const strategy = (env.SESSION_STRATEGY ?? 'memory') as SessionStrategyName;
+  if (!STRATEGIES.includes(strategy)) {
+    throw new SampleConfigError(`SESSION_STRATEGY=${strategy} is not one of ${STRATEGIES.join(', ')}`);
+  }
+  const adapter = (env.HTTP_ADAPTER ?? 'express') as HttpAdapterName;
+  if (adapter !== 'express' && adapter !== 'fastify') {
+    throw new SampleConfigError(`HTTP_ADAPTER=${String(adapter)} is not one of express, fastify`);
+  }
+  return {
+    strategy,
+    adapter,
+    port: integer(env, 'PORT', 3000),
+    host: env.HOST ?? '127.0.0.1',
+    nodeName: env.NODE_NAME || hostname(),
+    secrets: secretsFrom(env, warn),
+    ttl: env.SESSION_TTL ? integer(env, 'SESSION_TTL', 0) : undefined,
+    redisUrl: env.REDIS_URL,
+    replicationPort: env.REPLICATION_PORT ? integer(env, 'REPLICATION_PORT', 0) : undefined,
+    replicationPeers: (env.REPLICATION_PEERS ?? '')
+      .split(',')
+      .map((peer) => peer.trim())
+      .filter(Boolean),
+    trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
+  };
+}
+
+function secretsFrom(env: NodeJS.ProcessEnv, warn: (message: string) => void): string[] {
+  const secrets = (env.SESSION_SECRET ?? '')
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter(Boolean);
+  if (secrets.length > 0) return secrets;
+  if (env.NODE_ENV === 'production') {
+    throw new SampleConfigError('SESSION_SECRET is required when NODE_ENV=production');
+  }
+  warn(
+    'SESSION_SECRET is not set: using a random secret, so sessions end when this process stops and are not shared with other nodes',
+  );
+  return [randomBytes(32).toString('base64url')];
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new SampleConfigError(`${name}=${raw} is not a positive integer`);
+  return value;
+}

@@ -1,0 +1,28 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { SessionModule, type SessionModuleOptions } from 'nestjs-distributed-session';
+import { ApiController } from './api.controller.js';
+import { HealthController } from './health.controller.js';
+import { PageController } from './page.controller.js';
+import { SAMPLE_CONFIG } from './sample.constants.js';
+import type { SampleConfig } from './sample.config.js';
+
+export function sessionOptionsFor(config: SampleConfig): SessionModuleOptions {
+  return {
+    strategy: config.strategy,
+    secret: config.secrets,
+    ttl: config.ttl,
+    ...config.sessionOverrides,
+  };
+}
+
+@Module({})
+export class SampleModule {
+  static register(config: SampleConfig): DynamicModule {
+    return {
+      module: SampleModule,
+      imports: [SessionModule.forRoot(sessionOptionsFor(config))],
+      controllers: [PageController, ApiController, HealthController],
+      providers: [{ provide: SAMPLE_CONFIG, useValue: config }],
+    };
+  }
+}

@@ -1,0 +1,57 @@
+import { createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+
+const ID_BYTES = 24; // 192 bits, as express-session and @fastify/session use
+const ID_PATTERN = /^[A-Za-z0-9_-]{32}$/;
+const SIGNATURE_LENGTH = 43; // 32 bytes of HMAC-SHA256 in base64url
+
+/** A new session id: 192 random bits from the operating system's CSPRNG, base64url. */
+export function generateSessionId(): string {
+  return randomBytes(ID_BYTES).toString('base64url');
+}
+
+/** Whether a string has the shape of an id this package issued (cheap filter before any lookup). */
+export function isSessionIdShaped(value: string): boolean {
+  return ID_PATTERN.test(value);
+}
+
+/**
+ * Signs session ids for the cookie (`<id>.<HMAC-SHA256>`) with keys derived from the secrets by
+ * HKDF, so the raw secrets are never used as keys and the same secret can serve other purposes
+ * (sealing, replication) without key reuse. Keys are derived once, at start.
+ */
+export class SessionIdSigner {
+  private readonly keys: readonly KeyObject[];
+
+  constructor(secrets: readonly string[]) {
+    this.keys = secrets.map((secret) =>
+      createSecretKey(Buffer.from(hkdfSync('sha256', secret, '', 'nestjs-distributed-session/id-signature', 32))),
+    );
+  }
+
+  sign(id: string): string {
+    return `${id}.${this.mac(0, id).toString('base64url')}`;
+  }
+
+  /**
+   * The id a cookie value carries, or `undefined` if it is not one this app signed. `keyIndex` says
+   * which secret matched: anything but 0 means the cookie should be re-signed with the current one.
+   */
+  verify(value: string): { id: string; keyIndex: number } | undefined {
+    const dot = value.indexOf('.');
+    if (dot !== 32) return undefined;
+    const id = value.slice(0, dot);
+    if (!ID_PATTERN.test(id)) return undefined;
+    // Compared as text, so only the one canonical encoding of a signature is accepted.
+    const signature = Buffer.from(value.slice(dot + 1));
+    if (signature.length !== SIGNATURE_LENGTH) return undefined;
+    for (let keyIndex = 0; keyIndex < this.keys.length; keyIndex++) {
+      const expected = Buffer.from(this.mac(keyIndex, id).toString('base64url'));
+      if (timingSafeEqual(signature, expected)) return { id, keyIndex };
+    }
+    return undefined;
+  }
+
+  private mac(keyIndex: number, id: string): Buffer {
+    return createHmac('sha256', this.keys[keyIndex]).update(id).digest();
+  }
+}
