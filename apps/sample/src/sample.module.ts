@@ -11,8 +11,18 @@ export function sessionOptionsFor(config: SampleConfig): SessionModuleOptions {
     strategy: config.strategy,
     secret: config.secrets,
     ttl: config.ttl,
+    ...strategyBlock(config),
     ...config.sessionOverrides,
   };
+}
+
+/** The strategy-specific block of the options, from the environment. */
+function strategyBlock(config: SampleConfig): Partial<SessionModuleOptions> {
+  switch (config.strategy) {
+    // Each strategy maps its environment variables here.
+    default:
+      return {};
+  }
 }
 
 @Module({})

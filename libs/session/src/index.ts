@@ -42,3 +42,6 @@ export {
 export { getSessionModuleOptionsToken, InjectSessionOptions, SESSION_OPTIONS } from './session.tokens.js';
 export { ALLOW_ANONYMOUS_METADATA, STORE_UNAVAILABLE_MESSAGE } from './session.constants.js';
 export { MemorySessionStore, type MemoryStrategyOptions } from './strategies/memory/index.js';
+export * from './strategies/redis/public-api.js';
+export * from './strategies/cookie/public-api.js';
+export * from './strategies/replicated/public-api.js';

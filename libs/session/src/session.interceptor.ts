@@ -35,14 +35,15 @@ export class SessionInterceptor implements NestInterceptor {
       ? from(this.sessions.getSession(request, writeCookie)).pipe(switchMap(() => next.handle()))
       : next.handle();
     return handled.pipe(
-      concatMap(async (value: unknown) => {
-        await commit();
-        return value;
-      }),
+      // Placed before the commit step, so it sees only the handler's errors, not the commit's.
       catchError(async (error: unknown) => {
         // A failed handler may still have changed the session (a failed-login counter): keep it.
         await commit();
         throw error;
+      }),
+      concatMap(async (value: unknown) => {
+        await commit();
+        return value;
       }),
     );
   }

@@ -126,6 +126,9 @@ export class SessionManager implements OnApplicationShutdown {
     try {
       cookies = await this.strategy.commit(commit);
     } catch (error) {
+      if (!(error instanceof SessionStoreUnavailableError)) {
+        this.logger.error(`Session commit failed on ${request.method} ${request.url}: ${(error as Error).message}`);
+      }
       throw this.toHttpError(error);
     }
     state.committed(commit);

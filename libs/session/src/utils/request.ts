@@ -6,6 +6,8 @@ export interface SessionHttpRequest {
   readonly headers: { readonly cookie?: string | string[] };
   /** Express and Fastify both derive it from the socket and, when the proxy is trusted, X-Forwarded-Proto. */
   readonly protocol?: string;
+  readonly method?: string;
+  readonly url?: string;
 }
 
 export function readRequestCookies(request: SessionHttpRequest): RequestCookies {

@@ -1,0 +1,3 @@
+import { notYetAvailable } from '../not-yet-available.js';
+
+export const cookieStrategy = notYetAvailable('cookie');

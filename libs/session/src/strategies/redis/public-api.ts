@@ -1,0 +1,2 @@
+// The redis strategy's public types and classes, re-exported by the package's entry point.
+export {};

@@ -1,0 +1,2 @@
+// The replicated strategy's public types and classes, re-exported by the package's entry point.
+export {};
