@@ -9,6 +9,7 @@ const swc = [
     },
     module: { type: 'es6' },
     sourceMaps: 'inline',
+    swcrc: false,
   },
 ];
 

@@ -14,10 +14,14 @@ export function buildForTests() {
     ['libs/session', 'dist'],
     ['apps/sample', '../../dist/apps/sample'],
   ]) {
-    execFileSync(swc, ['src', '-d', output, '--strip-leading-paths', '-q', '--config-file', config], {
-      cwd: join(root, source),
-      stdio: 'inherit',
-    });
+    execFileSync(
+      swc,
+      ['src', '-d', output, '--strip-leading-paths', '-q', '--config-file', config, '--ignore', '**/*.spec.ts'],
+      {
+        cwd: join(root, source),
+        stdio: 'inherit',
+      },
+    );
   }
 }
 

@@ -5,7 +5,9 @@ import { startSample, TEST_SECRET, type RunningSample } from './support/sample-a
 
 /** Signs an id the way the package does, with any secret: for forged and rotated cookies. */
 function signId(id: string, secret: string): string {
-  const key = Buffer.from(hkdfSync('sha256', secret, '', 'nestjs-distributed-session/id-signature', 32));
+  const key = Buffer.from(
+    hkdfSync('sha256', secret, '', 'nestjs-distributed-session/id-signature', 32),
+  );
   return `${id}.${createHmac('sha256', key).update(id).digest('base64url')}`;
 }
 
@@ -53,7 +55,9 @@ describe.each(ADAPTERS)('sample app, memory strategy ($name)', ({ name: adapter 
       const first = await client.post('/api/counter');
       expect(first.body).toEqual({ node: `test-${adapter}`, counter: 1 });
       expect(first.setCookies).toHaveLength(1);
-      expect(first.setCookies[0]).toMatch(/^sid=[A-Za-z0-9_-]{32}\.[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax$/);
+      expect(first.setCookies[0]).toMatch(
+        /^sid=[A-Za-z0-9_-]{32}\.[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax$/,
+      );
       const second = await client.post('/api/counter');
       expect(second.body.counter).toBe(2);
       expect(second.setCookies).toEqual([]);
@@ -68,7 +72,10 @@ describe.each(ADAPTERS)('sample app, memory strategy ($name)', ({ name: adapter 
       expect((await client.put('/api/data/bad key!', { value: 1 })).status).toBe(400);
       expect((await client.put(`/api/data/${'k'.repeat(65)}`, { value: 1 })).status).toBe(400);
       expect((await client.put('/api/data/novalue', { other: 1 })).status).toBe(400);
-      expect((await client.get('/api/session')).body.data).toEqual({ color: 'blue', shape: { sides: 3 } });
+      expect((await client.get('/api/session')).body.data).toEqual({
+        color: 'blue',
+        shape: { sides: 3 },
+      });
     });
   });
 
@@ -91,7 +98,10 @@ describe.each(ADAPTERS)('sample app, memory strategy ($name)', ({ name: adapter 
       expect(after).not.toEqual(before);
       expect(after.split('.')[0]).not.toEqual(before.split('.')[0]);
       expect((await client.get('/api/session')).body).toMatchObject({ user: 'alice', counter: 2 });
-      expect((await client.get('/api/me')).body).toEqual({ node: `test-${adapter}`, user: 'alice' });
+      expect((await client.get('/api/me')).body).toEqual({
+        node: `test-${adapter}`,
+        user: 'alice',
+      });
 
       const attacker = sample.client();
       attacker.jar.set('sid', before);
@@ -114,7 +124,9 @@ describe.each(ADAPTERS)('sample app, memory strategy ($name)', ({ name: adapter 
       const logout = await client.post('/api/logout');
       expect(logout.status).toBe(204);
       expect(logout.setCookies).toHaveLength(1);
-      expect(logout.setCookies[0]).toMatch(/^sid=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax$/);
+      expect(logout.setCookies[0]).toMatch(
+        /^sid=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax$/,
+      );
       expect(client.jar.has('sid')).toBe(false);
       const replay = sample.client();
       replay.jar.set('sid', cookie);
@@ -122,14 +134,16 @@ describe.each(ADAPTERS)('sample app, memory strategy ($name)', ({ name: adapter 
       expect((await replay.get('/api/session')).body.user).toBeNull();
     });
 
-    it('lists the caller\'s sessions and logs out the others', async () => {
+    it("lists the caller's sessions and logs out the others", async () => {
       const laptop = sample.client();
       const phone = sample.client();
       await laptop.post('/api/login', { username: 'carol' });
       await phone.post('/api/login', { username: 'carol' });
       const listed = await laptop.get('/api/sessions');
       expect(listed.body.sessions).toHaveLength(2);
-      expect(listed.body.sessions.filter((session: { current: boolean }) => session.current)).toHaveLength(1);
+      expect(
+        listed.body.sessions.filter((session: { current: boolean }) => session.current),
+      ).toHaveLength(1);
       expect((await laptop.post('/api/logout-others')).body.revoked).toBe(1);
       expect((await phone.get('/api/me')).status).toBe(401);
       expect((await laptop.get('/api/me')).status).toBe(200);
@@ -150,9 +164,18 @@ describe.each(ADAPTERS)('sample app, memory strategy ($name)', ({ name: adapter 
       ['empty', () => ''],
       ['truncated', (cookie) => cookie.slice(0, -5)],
       ['id without signature', (cookie) => cookie.split('.')[0]],
-      ['signature bit-flipped', (cookie) => cookie.slice(0, -1) + (cookie.endsWith('A') ? 'B' : 'A')],
-      ['id changed, signature kept', (cookie) => (cookie.startsWith('A') ? 'B' : 'A') + cookie.slice(1)],
-      ['signed with an unknown secret', (cookie) => signId(cookie.split('.')[0], 'another-secret-of-at-least-32-characters!')],
+      [
+        'signature bit-flipped',
+        (cookie) => cookie.slice(0, -1) + (cookie.endsWith('A') ? 'B' : 'A'),
+      ],
+      [
+        'id changed, signature kept',
+        (cookie) => (cookie.startsWith('A') ? 'B' : 'A') + cookie.slice(1),
+      ],
+      [
+        'signed with an unknown secret',
+        (cookie) => signId(cookie.split('.')[0], 'another-secret-of-at-least-32-characters!'),
+      ],
       ['validly signed id that was never issued', () => signId('A'.repeat(32), TEST_SECRET)],
       ['percent-encoded junk', () => '%E0%A4%A'],
       ['very long', () => 'x'.repeat(3000)],

@@ -3,6 +3,10 @@ import { describeSessionStoreConformance } from './conformance/session-store.con
 
 // Every server-side store passes the same suite; each strategy adds its store here.
 describeSessionStoreConformance('memory', async () => {
-  const store = new MemorySessionStore({ maxSessions: 1000, sweepIntervalMs: 60_000, clock: Date.now });
+  const store = new MemorySessionStore({
+    maxSessions: 1000,
+    sweepIntervalMs: 60_000,
+    clock: Date.now,
+  });
   return { store, cleanup: () => store.close() };
 });

@@ -11,10 +11,16 @@ let counter = 0;
 /** Ids as the core issues them: 32 base64url characters. */
 export const freshId = () => `conformance-${process.pid}-${++counter}`.padEnd(32, 'x').slice(0, 32);
 
-export function createChange(now: number, set: Record<string, unknown> = {}, principal?: string): SessionChange {
+export function createChange(
+  now: number,
+  set: Record<string, unknown> = {},
+  principal?: string,
+): SessionChange {
   return {
     mode: 'create',
-    set: Object.fromEntries(Object.entries(set).map(([key, value]) => [key, JSON.stringify(value)])),
+    set: Object.fromEntries(
+      Object.entries(set).map(([key, value]) => [key, JSON.stringify(value)]),
+    ),
     deleted: [],
     principal: principal ?? null,
     createdAt: now,
@@ -36,7 +42,10 @@ export function updateChange(
  * The contract every server-side store must keep, run against each of them (memory, redis,
  * replicated, and any store of your own): `describeSessionStoreConformance('my store', factory)`.
  */
-export function describeSessionStoreConformance(name: string, create: () => Promise<StoreUnderTest>): void {
+export function describeSessionStoreConformance(
+  name: string,
+  create: () => Promise<StoreUnderTest>,
+): void {
   describe(`SessionStore conformance: ${name}`, () => {
     let subject: StoreUnderTest;
     let store: SessionStore;
@@ -53,7 +62,9 @@ export function describeSessionStoreConformance(name: string, create: () => Prom
 
     it('loads what was created, values as the JSON texts given', async () => {
       const id = freshId();
-      await expect(store.save(id, createChange(now, { a: 1, b: { c: [1, 'x'] } }, 'alice'))).resolves.toBe(true);
+      await expect(
+        store.save(id, createChange(now, { a: 1, b: { c: [1, 'x'] } }, 'alice')),
+      ).resolves.toBe(true);
       const record = await store.load(id);
       expect(record).toMatchObject({
         data: { a: '1', b: '{"c":[1,"x"]}' },
@@ -71,7 +82,9 @@ export function describeSessionStoreConformance(name: string, create: () => Prom
     it('applies updates per key: set, delete and principal, leaving other keys alone', async () => {
       const id = freshId();
       await store.save(id, createChange(now, { keep: 1, change: 1, drop: 1 }));
-      await expect(store.save(id, updateChange(now, { change: 2, add: 3 }, ['drop'], 'bob'))).resolves.toBe(true);
+      await expect(
+        store.save(id, updateChange(now, { change: 2, add: 3 }, ['drop'], 'bob')),
+      ).resolves.toBe(true);
       const record = await store.load(id);
       expect(record?.data).toEqual({ keep: '1', change: '2', add: '3' });
       expect(record?.principal).toBe('bob');
@@ -82,7 +95,10 @@ export function describeSessionStoreConformance(name: string, create: () => Prom
     it('keeps both of two concurrent updates of different keys', async () => {
       const id = freshId();
       await store.save(id, createChange(now, { base: 0 }));
-      await Promise.all([store.save(id, updateChange(now, { left: 1 })), store.save(id, updateChange(now, { right: 2 }))]);
+      await Promise.all([
+        store.save(id, updateChange(now, { left: 1 })),
+        store.save(id, updateChange(now, { right: 2 })),
+      ]);
       expect((await store.load(id))?.data).toEqual({ base: '0', left: '1', right: '2' });
     });
 
@@ -138,7 +154,9 @@ export function describeSessionStoreConformance(name: string, create: () => Prom
       await store.destroy(first);
       const moved = freshId();
       await store.rename(second, moved, createChange(now, {}, principal));
-      expect((await store.listByPrincipal(principal)).map((session) => session.id)).toEqual([moved]);
+      expect((await store.listByPrincipal(principal)).map((session) => session.id)).toEqual([
+        moved,
+      ]);
     });
 
     it('reports itself healthy', async () => {

@@ -36,4 +36,3 @@ export async function startSample(
   const url = await urlOf(app);
   return { app, url, client: () => new HttpClient(url), close: () => app.close() };
 }
-

@@ -20,7 +20,11 @@ export class SampleProcess {
   ) {}
 
   /** Starts a node and waits until it listens. `env` adds to a test environment (memory strategy, test secret). */
-  static async start(name: string, env: NodeJS.ProcessEnv = {}, port?: number): Promise<SampleProcess> {
+  static async start(
+    name: string,
+    env: NodeJS.ProcessEnv = {},
+    port?: number,
+  ): Promise<SampleProcess> {
     const node = new SampleProcess(name, port ?? (await freePort()), env);
     await node.start();
     return node;
@@ -57,7 +61,10 @@ export class SampleProcess {
     child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name} did not start:\n${this.output}`)), 20_000);
+      const timer = setTimeout(
+        () => reject(new Error(`${this.name} did not start:\n${this.output}`)),
+        20_000,
+      );
       const check = () => {
         if (this.output.includes('listening on')) {
           clearTimeout(timer);

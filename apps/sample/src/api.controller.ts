@@ -11,7 +11,12 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { Principal, Session, SessionGuard, SessionService } from 'nestjs-distributed-session';
-import { DATA_KEY_PATTERN, DATA_KEY_PREFIX, SAMPLE_CONFIG, USERNAME_PATTERN } from './sample.constants.js';
+import {
+  DATA_KEY_PATTERN,
+  DATA_KEY_PREFIX,
+  SAMPLE_CONFIG,
+  USERNAME_PATTERN,
+} from './sample.constants.js';
 import type { SampleConfig } from './sample.config.js';
 import { dataOf, sessionView } from './sample-session.js';
 
@@ -44,7 +49,8 @@ export class ApiController {
 
   @Put('data/:key')
   setData(@Session() session: Session, @Param('key') key: string, @Body() body: unknown) {
-    if (!DATA_KEY_PATTERN.test(key)) throw new BadRequestException('key must be 1-64 characters of A-Z, a-z, 0-9, _ and -');
+    if (!DATA_KEY_PATTERN.test(key))
+      throw new BadRequestException('key must be 1-64 characters of A-Z, a-z, 0-9, _ and -');
     if (body === null || typeof body !== 'object' || !('value' in body)) {
       throw new BadRequestException('body must be a JSON object { "value": ... }');
     }
@@ -57,7 +63,9 @@ export class ApiController {
   login(@Session() session: Session, @Body() body: unknown) {
     const username = (body as { username?: unknown } | null)?.username;
     if (typeof username !== 'string' || !USERNAME_PATTERN.test(username)) {
-      throw new BadRequestException('username must be 1-64 characters of A-Z, a-z, 0-9, _, . and -');
+      throw new BadRequestException(
+        'username must be 1-64 characters of A-Z, a-z, 0-9, _, . and -',
+      );
     }
     session.login(username);
     return { node: this.node, user: username };
@@ -97,7 +105,9 @@ export class ApiController {
   @HttpCode(200)
   @UseGuards(SessionGuard)
   async logoutOthers(@Session() session: Session) {
-    const revoked = await this.sessions.revokeAllForPrincipal(session.principal!, { except: session.id });
+    const revoked = await this.sessions.revokeAllForPrincipal(session.principal!, {
+      except: session.id,
+    });
     return { node: this.node, revoked };
   }
 }

@@ -15,7 +15,12 @@ export class HealthController {
     const health = await this.sessions.health();
     const body = { node: this.config.nodeName, strategy: this.config.strategy };
     if (!health.ok) {
-      throw new ServiceUnavailableException({ statusCode: 503, status: 'unavailable', reason: health.reason, ...body });
+      throw new ServiceUnavailableException({
+        statusCode: 503,
+        status: 'unavailable',
+        reason: health.reason,
+        ...body,
+      });
     }
     return { status: 'ok', ...body };
   }

@@ -13,6 +13,10 @@ export class PageController {
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-store')
   page(@Session() session: Session): string {
-    return renderPage({ node: this.config.nodeName, strategy: this.config.strategy, ...sessionView(session) });
+    return renderPage({
+      node: this.config.nodeName,
+      strategy: this.config.strategy,
+      ...sessionView(session),
+    });
   }
 }

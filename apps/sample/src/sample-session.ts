@@ -18,5 +18,9 @@ export function dataOf(session: Session): Record<string, unknown> {
 
 /** What `GET /api/session` and the page show. */
 export function sessionView(session: Session) {
-  return { user: session.principal ?? null, counter: session.get('counter') ?? 0, data: dataOf(session) };
+  return {
+    user: session.principal ?? null,
+    counter: session.get('counter') ?? 0,
+    data: dataOf(session),
+  };
 }

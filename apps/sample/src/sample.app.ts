@@ -9,9 +9,14 @@ import { SampleModule } from './sample.module.js';
  * Creates the sample app on the configured platform, with the `X-Node` header on every answer
  * (errors included), so a client behind a balancer sees which node served it.
  */
-export async function createSampleApp(config: SampleConfig, logger: boolean | Logger = true): Promise<INestApplication> {
+export async function createSampleApp(
+  config: SampleConfig,
+  logger: boolean | Logger = true,
+): Promise<INestApplication> {
   const module = SampleModule.register(config);
-  const options = { logger: logger === true ? undefined : logger === false ? (false as const) : logger };
+  const options = {
+    logger: logger === true ? undefined : logger === false ? (false as const) : logger,
+  };
   if (config.adapter === 'fastify') {
     const app = await NestFactory.create<NestFastifyApplication>(
       module,
@@ -28,12 +33,22 @@ export async function createSampleApp(config: SampleConfig, logger: boolean | Lo
     app.enableShutdownHooks();
     return app;
   }
-  const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), options);
+  const app = await NestFactory.create<NestExpressApplication>(
+    module,
+    new ExpressAdapter(),
+    options,
+  );
   app.set('trust proxy', config.trustProxy);
-  app.use((_request: unknown, response: { setHeader(name: string, value: string): void }, next: () => void) => {
-    response.setHeader('X-Node', config.nodeName);
-    next();
-  });
+  app.use(
+    (
+      _request: unknown,
+      response: { setHeader(name: string, value: string): void },
+      next: () => void,
+    ) => {
+      response.setHeader('X-Node', config.nodeName);
+      next();
+    },
+  );
   app.enableShutdownHooks();
   return app;
 }

@@ -34,7 +34,9 @@ export function loadSampleConfig(
 ): SampleConfig {
   const strategy = (env.SESSION_STRATEGY ?? 'memory') as SessionStrategyName;
   if (!STRATEGIES.includes(strategy)) {
-    throw new SampleConfigError(`SESSION_STRATEGY=${strategy} is not one of ${STRATEGIES.join(', ')}`);
+    throw new SampleConfigError(
+      `SESSION_STRATEGY=${strategy} is not one of ${STRATEGIES.join(', ')}`,
+    );
   }
   const adapter = (env.HTTP_ADAPTER ?? 'express') as HttpAdapterName;
   if (adapter !== 'express' && adapter !== 'fastify') {
@@ -77,6 +79,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new SampleConfigError(`${name}=${raw} is not a positive integer`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new SampleConfigError(`${name}=${raw} is not a positive integer`);
   return value;
 }

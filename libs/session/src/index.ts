@@ -39,7 +39,11 @@ export {
   SessionStoreUnavailableException,
   SessionValueError,
 } from './session.errors.js';
-export { getSessionModuleOptionsToken, InjectSessionOptions, SESSION_OPTIONS } from './session.tokens.js';
+export {
+  getSessionModuleOptionsToken,
+  InjectSessionOptions,
+  SESSION_OPTIONS,
+} from './session.tokens.js';
 export { ALLOW_ANONYMOUS_METADATA, STORE_UNAVAILABLE_MESSAGE } from './session.constants.js';
 export { MemorySessionStore, type MemoryStrategyOptions } from './strategies/memory/index.js';
 export * from './strategies/redis/public-api.js';

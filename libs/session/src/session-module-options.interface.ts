@@ -57,8 +57,13 @@ export interface SessionModuleOptions {
 export interface ResolvedSessionOptions {
   readonly strategy: SessionStrategyName | 'custom';
   readonly secrets: readonly string[];
-  readonly cookie: Required<Pick<SessionCookieOptions, 'name' | 'path' | 'httpOnly' | 'secure' | 'sameSite'>> &
-    Pick<SessionCookieOptions, 'domain'> & { readonly maxChunks: number; readonly compress: boolean };
+  readonly cookie: Required<
+    Pick<SessionCookieOptions, 'name' | 'path' | 'httpOnly' | 'secure' | 'sameSite'>
+  > &
+    Pick<SessionCookieOptions, 'domain'> & {
+      readonly maxChunks: number;
+      readonly compress: boolean;
+    };
   readonly ttlMs: number;
   readonly absoluteTtlMs: number;
   readonly rolling: boolean;

@@ -6,7 +6,10 @@ import {
   STRATEGY_NAMES,
 } from './session.constants.js';
 import { SessionOptionsError } from './session.errors.js';
-import type { ResolvedSessionOptions, SessionModuleOptions } from './session-module-options.interface.js';
+import type {
+  ResolvedSessionOptions,
+  SessionModuleOptions,
+} from './session-module-options.interface.js';
 
 const SAME_SITE_VALUES = ['lax', 'strict', 'none'] as const;
 const DEFAULT_MAX_CHUNKS = 4;
@@ -19,12 +22,19 @@ export function resolveSessionOptions(options: SessionModuleOptions): ResolvedSe
   const strategy = resolveStrategy(options);
   const secrets = resolveSecrets(options.secret);
   const ttlSeconds = positiveNumber('ttl', options.ttl, DEFAULT_TTL_SECONDS);
-  const absoluteTtlSeconds = positiveNumber('absoluteTtl', options.absoluteTtl, DEFAULT_ABSOLUTE_TTL_SECONDS);
+  const absoluteTtlSeconds = positiveNumber(
+    'absoluteTtl',
+    options.absoluteTtl,
+    DEFAULT_ABSOLUTE_TTL_SECONDS,
+  );
   if (options.rolling !== undefined && typeof options.rolling !== 'boolean') {
     throw new SessionOptionsError('rolling', 'must be a boolean');
   }
   if (options.clock !== undefined && typeof options.clock !== 'function') {
-    throw new SessionOptionsError('clock', 'must be a function returning milliseconds since the epoch');
+    throw new SessionOptionsError(
+      'clock',
+      'must be a function returning milliseconds since the epoch',
+    );
   }
   return {
     strategy,
@@ -41,12 +51,20 @@ export function resolveSessionOptions(options: SessionModuleOptions): ResolvedSe
 function resolveStrategy(options: SessionModuleOptions): ResolvedSessionOptions['strategy'] {
   if (options.store !== undefined) {
     const store = options.store as unknown as Record<string, unknown> | null;
-    const missing = ['load', 'save', 'rename', 'destroy'].filter((method) => typeof store?.[method] !== 'function');
+    const missing = ['load', 'save', 'rename', 'destroy'].filter(
+      (method) => typeof store?.[method] !== 'function',
+    );
     if (missing.length) {
-      throw new SessionOptionsError('store', `must implement SessionStore (missing ${missing.join(', ')})`);
+      throw new SessionOptionsError(
+        'store',
+        `must implement SessionStore (missing ${missing.join(', ')})`,
+      );
     }
     if (options.strategy !== undefined) {
-      throw new SessionOptionsError('strategy', 'give either a strategy or your own store, not both');
+      throw new SessionOptionsError(
+        'strategy',
+        'give either a strategy or your own store, not both',
+      );
     }
     return 'custom';
   }
@@ -67,7 +85,10 @@ function resolveSecrets(secret: unknown): string[] {
       throw new SessionOptionsError(name, 'must be a non-empty string');
     }
     if (value.length < MIN_SECRET_LENGTH) {
-      throw new SessionOptionsError(name, `is ${value.length} characters; it must have at least ${MIN_SECRET_LENGTH}`);
+      throw new SessionOptionsError(
+        name,
+        `is ${value.length} characters; it must have at least ${MIN_SECRET_LENGTH}`,
+      );
     }
   });
   return secrets as string[];
@@ -76,7 +97,10 @@ function resolveSecrets(secret: unknown): string[] {
 function positiveNumber(option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new SessionOptionsError(option, `must be a number of seconds greater than 0 (got ${String(value)})`);
+    throw new SessionOptionsError(
+      option,
+      `must be a number of seconds greater than 0 (got ${String(value)})`,
+    );
   }
   return value;
 }
@@ -86,7 +110,10 @@ function resolveCookie(options: SessionModuleOptions): ResolvedSessionOptions['c
   const name = cookie.name ?? DEFAULT_COOKIE_NAME;
   // RFC 6265 token characters; the cookie strategy adds `.N` for chunks.
   if (typeof name !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
-    throw new SessionOptionsError('cookie.name', `${JSON.stringify(name)} is not a valid cookie name`);
+    throw new SessionOptionsError(
+      'cookie.name',
+      `${JSON.stringify(name)} is not a valid cookie name`,
+    );
   }
   const path = cookie.path ?? '/';
   if (typeof path !== 'string' || !path.startsWith('/')) {
@@ -98,13 +125,25 @@ function resolveCookie(options: SessionModuleOptions): ResolvedSessionOptions['c
   }
   const sameSite = cookie.sameSite ?? 'lax';
   if (!(SAME_SITE_VALUES as readonly string[]).includes(sameSite)) {
-    throw new SessionOptionsError('cookie.sameSite', `must be one of ${SAME_SITE_VALUES.join(', ')}`);
+    throw new SessionOptionsError(
+      'cookie.sameSite',
+      `must be one of ${SAME_SITE_VALUES.join(', ')}`,
+    );
   }
   if (sameSite === 'none' && secure === false) {
-    throw new SessionOptionsError('cookie.sameSite', "'none' requires secure cookies; browsers drop it otherwise");
+    throw new SessionOptionsError(
+      'cookie.sameSite',
+      "'none' requires secure cookies; browsers drop it otherwise",
+    );
   }
-  if (name.startsWith('__Host-') && (secure !== true || path !== '/' || cookie.domain !== undefined)) {
-    throw new SessionOptionsError('cookie.name', 'a __Host- cookie requires secure: true, path: "/" and no domain');
+  if (
+    name.startsWith('__Host-') &&
+    (secure !== true || path !== '/' || cookie.domain !== undefined)
+  ) {
+    throw new SessionOptionsError(
+      'cookie.name',
+      'a __Host- cookie requires secure: true, path: "/" and no domain',
+    );
   }
   if (name.startsWith('__Secure-') && secure !== true) {
     throw new SessionOptionsError('cookie.name', 'a __Secure- cookie requires secure: true');

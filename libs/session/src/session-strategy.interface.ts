@@ -50,7 +50,11 @@ export interface SessionStrategy {
    * The session the cookies name, or `undefined` for "no session" (missing, forged, unknown). Throws
    * `SessionStoreUnavailableError` when the backend cannot answer.
    */
-  load(cookies: RequestCookies, now: number, touch?: { expiresAt: number }): Promise<LoadedSession | undefined>;
+  load(
+    cookies: RequestCookies,
+    now: number,
+    touch?: { expiresAt: number },
+  ): Promise<LoadedSession | undefined>;
   /** Persists a request's session; returns the cookies to set. */
   commit(commit: SessionCommit): Promise<readonly OutgoingCookie[]>;
   health(): Promise<{ ok: boolean; reason?: string }>;

@@ -8,12 +8,16 @@ function loadedSession(context: ExecutionContext): SessionShape {
   const session = getLoadedSession(request);
   if (!session) {
     // Only reachable when the SessionInterceptor does not run for this route (e.g. removed by hand).
-    throw new Error('@Session()/@Principal() need the SessionInterceptor, which SessionModule registers globally');
+    throw new Error(
+      '@Session()/@Principal() need the SessionInterceptor, which SessionModule registers globally',
+    );
   }
   return session;
 }
 
-const SessionParameter = createParamDecorator((_data: unknown, context: ExecutionContext) => loadedSession(context));
+const SessionParameter = createParamDecorator((_data: unknown, context: ExecutionContext) =>
+  loadedSession(context),
+);
 const PrincipalParameter = createParamDecorator(
   (_data: unknown, context: ExecutionContext) => loadedSession(context).principal,
 );
@@ -25,7 +29,8 @@ const PrincipalParameter = createParamDecorator(
 function markHandler(target: object, propertyKey: string | symbol | undefined): void {
   if (propertyKey === undefined) return;
   const handler = (target as Record<string | symbol, unknown>)[propertyKey];
-  if (typeof handler === 'function') Reflect.defineMetadata(SESSION_PARAMETER_METADATA, true, handler);
+  if (typeof handler === 'function')
+    Reflect.defineMetadata(SESSION_PARAMETER_METADATA, true, handler);
 }
 
 /**
@@ -51,4 +56,5 @@ export function Principal(): ParameterDecorator {
 }
 
 /** Lets anonymous requests through a `SessionGuard` bound globally or on the controller. */
-export const AllowAnonymous = (): MethodDecorator & ClassDecorator => SetMetadata(ALLOW_ANONYMOUS_METADATA, true);
+export const AllowAnonymous = (): MethodDecorator & ClassDecorator =>
+  SetMetadata(ALLOW_ANONYMOUS_METADATA, true);

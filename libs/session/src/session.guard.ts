@@ -28,7 +28,10 @@ export class SessionGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.isAnonymousAllowed(context)) return true;
     const { request, response } = this.getRequestResponse(context);
-    const session = await this.sessions.getSession(request, adapterCookieWriter(this.adapterHost, response));
+    const session = await this.sessions.getSession(
+      request,
+      adapterCookieWriter(this.adapterHost, response),
+    );
     if (this.isAuthenticated(session, context)) return true;
     return this.throwUnauthorized(context);
   }
@@ -42,7 +45,10 @@ export class SessionGuard implements CanActivate {
     );
   }
 
-  protected getRequestResponse(context: ExecutionContext): { request: SessionHttpRequest; response: object } {
+  protected getRequestResponse(context: ExecutionContext): {
+    request: SessionHttpRequest;
+    response: object;
+  } {
     return httpRequestResponse(context);
   }
 
@@ -52,6 +58,10 @@ export class SessionGuard implements CanActivate {
   }
 
   protected throwUnauthorized(_context: ExecutionContext): never {
-    throw new UnauthorizedException({ statusCode: 401, message: 'Authentication required', error: 'Unauthorized' });
+    throw new UnauthorizedException({
+      statusCode: 401,
+      message: 'Authentication required',
+      error: 'Unauthorized',
+    });
   }
 }

@@ -53,15 +53,18 @@ export class SessionInterceptor implements NestInterceptor {
   }
 
   /** The request and response objects; override for GraphQL or WebSocket contexts. */
-  protected getRequestResponse(context: ExecutionContext): { request: SessionHttpRequest; response: object } {
+  protected getRequestResponse(context: ExecutionContext): {
+    request: SessionHttpRequest;
+    response: object;
+  } {
     return httpRequestResponse(context);
   }
 
   /** Whether to load the session before the handler: it asks for it, or a guard already loaded it. */
   protected needsSession(context: ExecutionContext, request: SessionHttpRequest): boolean {
     return (
-      this.reflector.get<boolean | undefined>(SESSION_PARAMETER_METADATA, context.getHandler()) === true ||
-      this.sessions.isStarted(request)
+      this.reflector.get<boolean | undefined>(SESSION_PARAMETER_METADATA, context.getHandler()) ===
+        true || this.sessions.isStarted(request)
     );
   }
 

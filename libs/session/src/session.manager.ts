@@ -1,6 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { serialize, type SerializeOptions } from 'cookie';
-import { SessionStoreUnavailableError, SessionStoreUnavailableException } from './session.errors.js';
+import {
+  SessionStoreUnavailableError,
+  SessionStoreUnavailableException,
+} from './session.errors.js';
 import { SessionState, type Session, type SessionContext } from './session.js';
 import type { ResolvedSessionOptions } from './session-module-options.interface.js';
 import type { OutgoingCookie, SessionStrategy } from './session-strategy.interface.js';
@@ -127,17 +130,22 @@ export class SessionManager implements OnApplicationShutdown {
       cookies = await this.strategy.commit(commit);
     } catch (error) {
       if (!(error instanceof SessionStoreUnavailableError)) {
-        this.logger.error(`Session commit failed on ${request.method} ${request.url}: ${(error as Error).message}`);
+        this.logger.error(
+          `Session commit failed on ${request.method} ${request.url}: ${(error as Error).message}`,
+        );
       }
       throw this.toHttpError(error);
     }
     state.committed(commit);
     if (cookies.length === 0) return;
     if (!entry.writeCookie) {
-      this.logger.warn('A session change needs a cookie, but no response was attached to the request');
+      this.logger.warn(
+        'A session change needs a cookie, but no response was attached to the request',
+      );
       return;
     }
-    const secure = this.options.cookie.secure === 'auto' ? isSecureRequest(request) : this.options.cookie.secure;
+    const secure =
+      this.options.cookie.secure === 'auto' ? isSecureRequest(request) : this.options.cookie.secure;
     for (const cookie of cookies) {
       entry.writeCookie(
         serialize(cookie.name, cookie.value, {

@@ -15,7 +15,20 @@ import { SESSION_OPTIONS } from './session.tokens.js';
  * Express and Fastify alike.
  */
 @Module({
-  providers: [...sessionProviders, SessionManager, SessionService, SessionGuard, SessionInterceptor],
-  exports: [SessionManager, SessionService, SessionGuard, SessionInterceptor, SessionStore, SESSION_OPTIONS],
+  providers: [
+    ...sessionProviders,
+    SessionManager,
+    SessionService,
+    SessionGuard,
+    SessionInterceptor,
+  ],
+  exports: [
+    SessionManager,
+    SessionService,
+    SessionGuard,
+    SessionInterceptor,
+    SessionStore,
+    SESSION_OPTIONS,
+  ],
 })
 export class SessionModule extends ConfigurableModuleClass {}

@@ -1,5 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SessionNotSupportedError, SessionStoreUnavailableError, SessionStoreUnavailableException } from './session.errors.js';
+import {
+  SessionNotSupportedError,
+  SessionStoreUnavailableError,
+  SessionStoreUnavailableException,
+} from './session.errors.js';
 import type { SessionStore, SessionSummary } from './session-store.interface.js';
 import type { SessionStrategy } from './session-strategy.interface.js';
 import { SESSION_STRATEGY } from './session.tokens.js';
@@ -32,7 +36,10 @@ export class SessionService {
   }
 
   /** Ends every session of a principal, except `except` (usually the caller's own). Returns how many. */
-  async revokeAllForPrincipal(principal: string, options: { except?: string } = {}): Promise<number> {
+  async revokeAllForPrincipal(
+    principal: string,
+    options: { except?: string } = {},
+  ): Promise<number> {
     const store = this.principalIndex('revokeAllForPrincipal');
     const sessions = await this.call(() => store.listByPrincipal(principal));
     const doomed = sessions.filter((session) => session.id !== options.except);
@@ -46,7 +53,11 @@ export class SessionService {
       const { ok, reason } = await this.strategy.health();
       return { ok, strategy: this.strategy.name, reason };
     } catch (error) {
-      return { ok: false, strategy: this.strategy.name, reason: error instanceof Error ? error.message : String(error) };
+      return {
+        ok: false,
+        strategy: this.strategy.name,
+        reason: error instanceof Error ? error.message : String(error),
+      };
     }
   }
 
@@ -60,10 +71,14 @@ export class SessionService {
     return store;
   }
 
-  private principalIndex(method: string): Required<Pick<SessionStore, 'listByPrincipal' | 'destroy'>> {
+  private principalIndex(
+    method: string,
+  ): Required<Pick<SessionStore, 'listByPrincipal' | 'destroy'>> {
     const store = this.serverStore(method);
     if (!store.listByPrincipal) {
-      throw new SessionNotSupportedError(`SessionService.${method}() needs a store with listByPrincipal()`);
+      throw new SessionNotSupportedError(
+        `SessionService.${method}() needs a store with listByPrincipal()`,
+      );
     }
     return store as Required<Pick<SessionStore, 'listByPrincipal' | 'destroy'>>;
   }
@@ -72,7 +87,8 @@ export class SessionService {
     try {
       return await operation();
     } catch (error) {
-      if (error instanceof SessionStoreUnavailableError) throw new SessionStoreUnavailableException();
+      if (error instanceof SessionStoreUnavailableError)
+        throw new SessionStoreUnavailableException();
       throw error;
     }
   }

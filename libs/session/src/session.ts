@@ -216,8 +216,14 @@ export class SessionState {
   }
 
   login(principal: string): void {
-    if (typeof principal !== 'string' || principal.length === 0 || principal.length > MAX_PRINCIPAL_LENGTH) {
-      throw new SessionValueError(`session.login(): the principal must be a string of 1 to ${MAX_PRINCIPAL_LENGTH} characters`);
+    if (
+      typeof principal !== 'string' ||
+      principal.length === 0 ||
+      principal.length > MAX_PRINCIPAL_LENGTH
+    ) {
+      throw new SessionValueError(
+        `session.login(): the principal must be a string of 1 to ${MAX_PRINCIPAL_LENGTH} characters`,
+      );
     }
     this.principal = principal;
     this.principalChanged = true;
@@ -225,14 +231,9 @@ export class SessionState {
   }
 
   regenerate(keepData: boolean): void {
-    if (!keepData) {
-      for (const key of this.keys()) this.delete(key);
-      if (this.principal !== undefined) {
-        this.principal = undefined;
-        this.principalChanged = true;
-      }
-    }
-    this.rotateId();
+    // Without the data, a new id is a new session: the same as ending this one.
+    if (keepData) this.rotateId();
+    else this.destroy();
   }
 
   destroy(): void {
@@ -273,27 +274,45 @@ export class SessionState {
       absoluteExpiresAt: this.absoluteExpiresAt,
     };
     const empty = this.principal === undefined && Object.keys(data).length === 0;
+    const rotating = this.previousId !== undefined;
     let previousId = this.previousId;
     let destroyedId = this.destroyedId;
-    if (previousId !== undefined && empty) {
-      // regenerate() left nothing worth storing: that is a logout of the old id.
+    if (rotating && empty) {
+      // The id moved but nothing is left worth storing: that is a logout of the old id.
       destroyedId = previousId;
       previousId = undefined;
     }
     let change: SessionChange | undefined;
-    if (previousId !== undefined || (!this.base && !empty)) {
-      change = { mode: 'create', set: data, deleted: [], principal: this.principal ?? null, ...times(record) };
-    } else if (this.base) {
+    if (rotating || !this.base) {
+      if (!empty)
+        change = {
+          mode: 'create',
+          set: data,
+          deleted: [],
+          principal: this.principal ?? null,
+          ...times(record),
+        };
+    } else {
       change = this.delta(record);
     }
     if (!change && !destroyedId && !this.base) return undefined;
-    return { now, id: this.id, loaded: this.base, previousId, destroyedId, change, record, renewCookie: this.renewCookie };
+    return {
+      now,
+      id: this.id,
+      loaded: this.base,
+      previousId,
+      destroyedId,
+      change,
+      record,
+      renewCookie: this.renewCookie,
+    };
   }
 
   /** Called once a commit is persisted: what was written becomes the new baseline. */
   committed(commit: SessionCommit): void {
     if (commit.change) this.base = commit.record;
-    else if (commit.previousId !== undefined || commit.destroyedId !== undefined) this.base = undefined;
+    else if (commit.previousId !== undefined || commit.destroyedId !== undefined)
+      this.base = undefined;
     this.written.clear();
     this.principalChanged = false;
     this.previousId = undefined;
@@ -343,7 +362,8 @@ export class SessionState {
       }
     }
     const principalChanged = this.principalChanged && this.principal !== base.principal;
-    if (!principalChanged && deleted.length === 0 && Object.keys(set).length === 0) return undefined;
+    if (!principalChanged && deleted.length === 0 && Object.keys(set).length === 0)
+      return undefined;
     return {
       mode: 'update',
       set,
@@ -354,13 +374,22 @@ export class SessionState {
   }
 }
 
-function times(record: SessionRecord): Pick<SessionChange, 'createdAt' | 'expiresAt' | 'absoluteExpiresAt'> {
-  return { createdAt: record.createdAt, expiresAt: record.expiresAt, absoluteExpiresAt: record.absoluteExpiresAt };
+function times(
+  record: SessionRecord,
+): Pick<SessionChange, 'createdAt' | 'expiresAt' | 'absoluteExpiresAt'> {
+  return {
+    createdAt: record.createdAt,
+    expiresAt: record.expiresAt,
+    absoluteExpiresAt: record.absoluteExpiresAt,
+  };
 }
 
 function assertKey(key: unknown): void {
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
-    throw new SessionValueError(`session.set(): a key must be a string of 1 to ${MAX_KEY_LENGTH} characters`);
+    throw new SessionValueError(
+      `session.set(): a key must be a string of 1 to ${MAX_KEY_LENGTH} characters`,
+    );
   }
-  if (key === '__proto__') throw new SessionValueError('session.set(): "__proto__" cannot be a key');
+  if (key === '__proto__')
+    throw new SessionValueError('session.set(): "__proto__" cannot be a key');
 }

@@ -7,7 +7,10 @@ export function notYetAvailable(name: SessionStrategyName): SessionStrategyFacto
   return {
     name,
     create() {
-      throw new SessionOptionsError('strategy', `"${name}" is not available in this version of the package yet`);
+      throw new SessionOptionsError(
+        'strategy',
+        `"${name}" is not available in this version of the package yet`,
+      );
     },
   };
 }

@@ -27,7 +27,11 @@ export class StoreBackedStrategy implements SessionStrategy {
     this.cookieName = options.cookie.name;
   }
 
-  async load(cookies: RequestCookies, _now: number, touch?: { expiresAt: number }): Promise<LoadedSession | undefined> {
+  async load(
+    cookies: RequestCookies,
+    _now: number,
+    touch?: { expiresAt: number },
+  ): Promise<LoadedSession | undefined> {
     const value = cookies[this.cookieName];
     if (!value) return undefined;
     const verified = this.signer.verify(value);
@@ -54,7 +58,13 @@ export class StoreBackedStrategy implements SessionStrategy {
     if (sendId) {
       const { record, now } = commit;
       const lastsUntil = this.options.rolling ? record.absoluteExpiresAt : record.expiresAt;
-      return [{ name: this.cookieName, value: this.signer.sign(commit.id), maxAge: Math.max(1, Math.floor((lastsUntil - now) / 1000)) }];
+      return [
+        {
+          name: this.cookieName,
+          value: this.signer.sign(commit.id),
+          maxAge: Math.max(1, Math.floor((lastsUntil - now) / 1000)),
+        },
+      ];
     }
     return commit.destroyedId !== undefined ? [this.clearCookie()] : [];
   }

@@ -36,9 +36,13 @@ function assertJsonValue(value: unknown, path: string, ancestors: Set<object>): 
   } else {
     const prototype = Object.getPrototypeOf(object) as object | null;
     if (prototype !== Object.prototype && prototype !== null) {
-      fail(path, `is a ${object.constructor?.name ?? 'non-plain object'}; store plain objects, arrays and primitives`);
+      fail(
+        path,
+        `is a ${object.constructor?.name ?? 'non-plain object'}; store plain objects, arrays and primitives`,
+      );
     }
-    for (const [name, item] of Object.entries(object)) assertJsonValue(item, `${path}.${name}`, ancestors);
+    for (const [name, item] of Object.entries(object))
+      assertJsonValue(item, `${path}.${name}`, ancestors);
   }
   ancestors.delete(object);
 }

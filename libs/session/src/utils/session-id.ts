@@ -1,4 +1,11 @@
-import { createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import {
+  createHmac,
+  createSecretKey,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
 
 const ID_BYTES = 24; // 192 bits, as express-session and @fastify/session use
 const ID_PATTERN = /^[A-Za-z0-9_-]{32}$/;
@@ -24,7 +31,9 @@ export class SessionIdSigner {
 
   constructor(secrets: readonly string[]) {
     this.keys = secrets.map((secret) =>
-      createSecretKey(Buffer.from(hkdfSync('sha256', secret, '', 'nestjs-distributed-session/id-signature', 32))),
+      createSecretKey(
+        Buffer.from(hkdfSync('sha256', secret, '', 'nestjs-distributed-session/id-signature', 32)),
+      ),
     );
   }
 

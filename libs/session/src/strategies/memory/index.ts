@@ -1,4 +1,7 @@
-import { DEFAULT_MEMORY_MAX_SESSIONS, DEFAULT_MEMORY_SWEEP_INTERVAL_MS } from '../../session.constants.js';
+import {
+  DEFAULT_MEMORY_MAX_SESSIONS,
+  DEFAULT_MEMORY_SWEEP_INTERVAL_MS,
+} from '../../session.constants.js';
 import { SessionOptionsError } from '../../session.errors.js';
 import type { SessionStrategyFactory } from '../../session-strategy.interface.js';
 import { StoreBackedStrategy } from '../store-backed.strategy.js';
@@ -14,7 +17,10 @@ export const memoryStrategy: SessionStrategyFactory = {
     const block: MemoryStrategyOptions = options.raw.memory ?? {};
     const maxSessions = block.maxSessions ?? DEFAULT_MEMORY_MAX_SESSIONS;
     if (!Number.isInteger(maxSessions) || maxSessions < 1) {
-      throw new SessionOptionsError('memory.maxSessions', 'must be a whole number of sessions, at least 1');
+      throw new SessionOptionsError(
+        'memory.maxSessions',
+        'must be a whole number of sessions, at least 1',
+      );
     }
     const sweepIntervalMs = block.sweepIntervalMs ?? DEFAULT_MEMORY_SWEEP_INTERVAL_MS;
     if (!Number.isFinite(sweepIntervalMs) || sweepIntervalMs < 100) {

@@ -40,7 +40,9 @@ export class MemorySessionStore implements SessionStore {
     const entry = this.peek(id);
     if (!entry) return undefined;
     const now = this.options.clock();
-    const expiresAt = touch ? Math.max(entry.expiresAt, Math.min(touch.expiresAt, entry.absoluteExpiresAt)) : entry.expiresAt;
+    const expiresAt = touch
+      ? Math.max(entry.expiresAt, Math.min(touch.expiresAt, entry.absoluteExpiresAt))
+      : entry.expiresAt;
     this.put(id, { ...entry, expiresAt, lastAccessedAt: now });
     return entry;
   }
@@ -71,7 +73,12 @@ export class MemorySessionStore implements SessionStore {
     for (const id of this.byPrincipal.get(principal) ?? []) {
       const entry = this.peek(id);
       if (entry) {
-        summaries.push({ id, createdAt: entry.createdAt, lastAccessedAt: entry.lastAccessedAt, expiresAt: entry.expiresAt });
+        summaries.push({
+          id,
+          createdAt: entry.createdAt,
+          lastAccessedAt: entry.lastAccessedAt,
+          expiresAt: entry.expiresAt,
+        });
       }
     }
     return summaries;
@@ -104,10 +111,16 @@ export class MemorySessionStore implements SessionStore {
   }
 
   private write(id: string, before: MemoryEntry | undefined, change: SessionChange): void {
-    const data: Record<string, string> = before ? { ...before.data, ...change.set } : { ...change.set };
+    const data: Record<string, string> = before
+      ? { ...before.data, ...change.set }
+      : { ...change.set };
     for (const key of change.deleted) delete data[key];
     const principal =
-      change.principal === undefined ? before?.principal : change.principal === null ? undefined : change.principal;
+      change.principal === undefined
+        ? before?.principal
+        : change.principal === null
+          ? undefined
+          : change.principal;
     this.put(id, {
       data,
       principal,

@@ -1,0 +1,46 @@
+import { generateSessionId, isSessionIdShaped, SessionIdSigner } from './session-id.js';
+
+const A = 'a'.repeat(32);
+const B = 'b'.repeat(32);
+
+describe('session ids', () => {
+  it('are 192 random bits in 32 base64url characters, and unique', () => {
+    const ids = new Set(Array.from({ length: 10_000 }, generateSessionId));
+    expect(ids.size).toBe(10_000);
+    for (const id of ids) expect(isSessionIdShaped(id)).toBe(true);
+  });
+});
+
+describe('SessionIdSigner', () => {
+  const id = generateSessionId();
+
+  it('verifies what it signed', () => {
+    const signer = new SessionIdSigner([A]);
+    expect(signer.verify(signer.sign(id))).toEqual({ id, keyIndex: 0 });
+  });
+
+  it('accepts every listed secret and says which one matched (rotation)', () => {
+    const old = new SessionIdSigner([A]).sign(id);
+    const rotated = new SessionIdSigner([B, A]);
+    expect(rotated.verify(old)).toEqual({ id, keyIndex: 1 });
+    expect(new SessionIdSigner([B]).verify(old)).toBeUndefined();
+  });
+
+  it('refuses anything else', () => {
+    const signer = new SessionIdSigner([A]);
+    const good = signer.sign(id);
+    const bad = [
+      '',
+      id,
+      `${id}.`,
+      `${id}.${'A'.repeat(43)}`,
+      good.slice(0, -1),
+      `${good}A`,
+      `${good.slice(0, -1)}${good.endsWith('A') ? 'B' : 'A'}`,
+      `x${good.slice(1)}`,
+      `${good.slice(0, 32)}.${good.slice(33).replace(/./, '!')}`,
+      `${id}.${good.slice(33)}=`,
+    ];
+    for (const value of bad) expect(signer.verify(value)).toBeUndefined();
+  });
+});
