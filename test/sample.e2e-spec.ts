@@ -1,15 +1,7 @@
-import { createHmac, hkdfSync } from 'node:crypto';
 import { ADAPTERS } from './support/adapters.js';
 import { TestClock } from './support/clock.js';
 import { startSample, TEST_SECRET, type RunningSample } from './support/sample-app.js';
-
-/** Signs an id the way the package does, with any secret: for forged and rotated cookies. */
-function signId(id: string, secret: string): string {
-  const key = Buffer.from(
-    hkdfSync('sha256', secret, '', 'nestjs-distributed-session/id-signature', 32),
-  );
-  return `${id}.${createHmac('sha256', key).update(id).digest('base64url')}`;
-}
+import { signSessionId as signId } from './support/signing.js';
 
 describe.each(ADAPTERS)('sample app, memory strategy ($name)', ({ name: adapter }) => {
   let sample: RunningSample;
