@@ -16,7 +16,17 @@ export function buildForTests() {
   ]) {
     execFileSync(
       swc,
-      ['src', '-d', output, '--strip-leading-paths', '-q', '--config-file', config, '--ignore', '**/*.spec.ts'],
+      [
+        'src',
+        '-d',
+        output,
+        '--strip-leading-paths',
+        '-q',
+        '--config-file',
+        config,
+        '--ignore',
+        '**/*.spec.ts',
+      ],
       {
         cwd: join(root, source),
         stdio: 'inherit',

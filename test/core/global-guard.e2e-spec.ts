@@ -14,7 +14,11 @@ describe.each(ADAPTERS)('SessionGuard as a global guard ($name)', ({ create }) =
     const response = await running.client().get('/private');
     expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toMatch(/application\/json/);
-    expect(response.body).toEqual({ statusCode: 401, message: 'Authentication required', error: 'Unauthorized' });
+    expect(response.body).toEqual({
+      statusCode: 401,
+      message: 'Authentication required',
+      error: 'Unauthorized',
+    });
   });
 
   it('lets @AllowAnonymous() routes and controllers through', async () => {

@@ -7,7 +7,10 @@ describe.each(ADAPTERS)('commit timing ($name)', ({ create }) => {
   let running: RunningApp;
 
   beforeAll(async () => {
-    running = await startApp(LifecycleModule.register({ strategy: 'memory', secret: TEST_SECRET }), create());
+    running = await startApp(
+      LifecycleModule.register({ strategy: 'memory', secret: TEST_SECRET }),
+      create(),
+    );
   });
   afterAll(() => running.close());
 

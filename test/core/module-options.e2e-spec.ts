@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { SessionModule, SessionOptionsError, type SessionModuleOptions } from 'nestjs-distributed-session';
+import {
+  SessionModule,
+  SessionOptionsError,
+  type SessionModuleOptions,
+} from 'nestjs-distributed-session';
 import { ADAPTERS } from '../support/adapters.js';
 import { startApp } from '../support/nest-app.js';
 import { TEST_SECRET } from '../support/sample-app.js';
@@ -24,7 +28,15 @@ describe.each(ADAPTERS)('forRootAsync ($name)', ({ create }) => {
 
 describe('invalid options fail at application start, naming the option', () => {
   async function startWith(options: Partial<SessionModuleOptions>): Promise<unknown> {
-    @Module({ imports: [SessionModule.forRoot({ strategy: 'memory', secret: TEST_SECRET, ...options } as SessionModuleOptions)] })
+    @Module({
+      imports: [
+        SessionModule.forRoot({
+          strategy: 'memory',
+          secret: TEST_SECRET,
+          ...options,
+        } as SessionModuleOptions),
+      ],
+    })
     class AppModule {}
     try {
       const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();

@@ -28,6 +28,8 @@ describe.each(ADAPTERS)("secure: 'auto' and proxies ($name)", ({ name: adapter }
       sessionOverrides: { cookie: { name: '__Host-sid', secure: true, sameSite: 'strict' } },
     });
     started.push(sample);
-    expect(await cookieOf(sample)).toMatch(/^__Host-sid=[^;]+; Max-Age=\d+; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
+    expect(await cookieOf(sample)).toMatch(
+      /^__Host-sid=[^;]+; Max-Age=\d+; Path=\/; HttpOnly; Secure; SameSite=Strict$/,
+    );
   });
 });

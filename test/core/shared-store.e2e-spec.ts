@@ -36,7 +36,11 @@ class UnreachableStore implements SessionStore {
 }
 
 describe.each(ADAPTERS)('a store of your own ($name)', ({ create }) => {
-  const store = new MemorySessionStore({ maxSessions: 1000, sweepIntervalMs: 60_000, clock: Date.now });
+  const store = new MemorySessionStore({
+    maxSessions: 1000,
+    sweepIntervalMs: 60_000,
+    clock: Date.now,
+  });
   const apps: RunningApp[] = [];
   const start = async (secret: string | string[]) => {
     const running = await startApp(SharedStoreModule.register(store, { secret }), create());
@@ -96,7 +100,10 @@ describe.each(ADAPTERS)('when the store is unreachable ($name)', ({ create }) =>
   let running: RunningApp;
 
   beforeAll(async () => {
-    running = await startApp(SharedStoreModule.register(new UnreachableStore(), { secret: SECRET_A }), create());
+    running = await startApp(
+      SharedStoreModule.register(new UnreachableStore(), { secret: SECRET_A }),
+      create(),
+    );
   });
   afterAll(() => running.close());
 

@@ -58,7 +58,9 @@ export class AsyncFactoryModule {}
 
 /** `forRootAsync` with `useClass`. */
 @Module({
-  imports: [SessionModule.forRootAsync({ imports: [AppConfigModule], useClass: SessionConfigService })],
+  imports: [
+    SessionModule.forRootAsync({ imports: [AppConfigModule], useClass: SessionConfigService }),
+  ],
   controllers: [OptionsController],
 })
 export class AsyncClassModule {}

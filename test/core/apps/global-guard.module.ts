@@ -1,6 +1,12 @@
 import { Controller, Get, HttpCode, Module, Post, Body } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { AllowAnonymous, Principal, Session, SessionGuard, SessionModule } from 'nestjs-distributed-session';
+import {
+  AllowAnonymous,
+  Principal,
+  Session,
+  SessionGuard,
+  SessionModule,
+} from 'nestjs-distributed-session';
 import { TEST_SECRET } from '../../support/sample-app.js';
 
 @Controller('private')

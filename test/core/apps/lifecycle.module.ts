@@ -54,6 +54,10 @@ class LifecycleController {
 @Module({})
 export class LifecycleModule {
   static register(options: SessionModuleOptions): DynamicModule {
-    return { module: LifecycleModule, imports: [SessionModule.forRoot(options)], controllers: [LifecycleController] };
+    return {
+      module: LifecycleModule,
+      imports: [SessionModule.forRoot(options)],
+      controllers: [LifecycleController],
+    };
   }
 }

@@ -1,5 +1,10 @@
 import { Controller, Get, HttpCode, Module, Post, type DynamicModule } from '@nestjs/common';
-import { Session, SessionModule, type SessionModuleOptions, type SessionStore } from 'nestjs-distributed-session';
+import {
+  Session,
+  SessionModule,
+  type SessionModuleOptions,
+  type SessionStore,
+} from 'nestjs-distributed-session';
 
 @Controller()
 class CounterController {
@@ -25,7 +30,14 @@ class CounterController {
 /** An app on a store of the user's own (the `store` option), e.g. shared by several apps. */
 @Module({})
 export class SharedStoreModule {
-  static register(store: SessionStore, options: Partial<SessionModuleOptions> & Pick<SessionModuleOptions, 'secret'>): DynamicModule {
-    return { module: SharedStoreModule, imports: [SessionModule.forRoot({ store, ...options })], controllers: [CounterController] };
+  static register(
+    store: SessionStore,
+    options: Partial<SessionModuleOptions> & Pick<SessionModuleOptions, 'secret'>,
+  ): DynamicModule {
+    return {
+      module: SharedStoreModule,
+      imports: [SessionModule.forRoot({ store, ...options })],
+      controllers: [CounterController],
+    };
   }
 }
