@@ -41,6 +41,33 @@ describe.each(ADAPTERS)('sample app, memory strategy ($name)', ({ name: adapter 
     });
   });
 
+  describe('the page', () => {
+    it('shows the node, the strategy, the user and the counter, with the buttons', async () => {
+      const client = sample.client();
+      await client.post('/api/counter');
+      await client.post('/api/counter');
+      let page = await client.get('/');
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      expect(page.body).toContain(`<dd id="node">test-${adapter}</dd>`);
+      expect(page.body).toContain('<dd id="strategy">memory</dd>');
+      expect(page.body).toContain('<dd id="user">anonymous</dd>');
+      expect(page.body).toContain('<dd id="counter">2</dd>');
+      for (const id of ['increment', 'login', 'logout', 'username'])
+        expect(page.body).toContain(`id="${id}"`);
+      await client.post('/api/login', { username: 'page.user' });
+      page = await client.get('/');
+      expect(page.body).toContain('<dd id="user">page.user</dd>');
+    });
+
+    it('sends X-Node on errors too', async () => {
+      const client = sample.client();
+      expect((await client.get('/api/me')).headers.get('x-node')).toBe(`test-${adapter}`);
+      expect((await client.put('/api/data/bad key', { value: 1 })).headers.get('x-node')).toBe(
+        `test-${adapter}`,
+      );
+    });
+  });
+
   describe('counter and data keys', () => {
     it('increments, setting the cookie once, and keeps the count', async () => {
       const client = sample.client();

@@ -1,0 +1,60 @@
+import { loadSampleConfig, SampleConfigError } from './sample.config.js';
+
+const SECRET = 'x'.repeat(40);
+
+describe('loadSampleConfig', () => {
+  it('defaults: memory, express, port 3000, one random secret with a warning', () => {
+    const warnings: string[] = [];
+    const config = loadSampleConfig({}, (message) => warnings.push(message));
+    expect(config).toMatchObject({
+      strategy: 'memory',
+      adapter: 'express',
+      port: 3000,
+      trustProxy: false,
+    });
+    expect(config.secrets).toHaveLength(1);
+    expect(config.secrets[0].length).toBeGreaterThanOrEqual(32);
+    expect(warnings[0]).toMatch(/SESSION_SECRET is not set/);
+  });
+
+  it('requires SESSION_SECRET in production', () => {
+    expect(() => loadSampleConfig({ NODE_ENV: 'production' })).toThrow(
+      /SESSION_SECRET is required/,
+    );
+  });
+
+  it('reads every variable; secrets are comma-separated for rotation', () => {
+    const config = loadSampleConfig({
+      SESSION_STRATEGY: 'redis',
+      HTTP_ADAPTER: 'fastify',
+      PORT: '4000',
+      NODE_NAME: 'node-a',
+      SESSION_SECRET: `${SECRET}, ${SECRET}b`,
+      SESSION_TTL: '60',
+      REDIS_URL: 'redis://cache:6379',
+      REPLICATION_PEERS: 'a:1, b:2,',
+      TRUST_PROXY: 'true',
+    });
+    expect(config).toMatchObject({
+      strategy: 'redis',
+      adapter: 'fastify',
+      port: 4000,
+      nodeName: 'node-a',
+      secrets: [SECRET, `${SECRET}b`],
+      ttl: 60,
+      redisUrl: 'redis://cache:6379',
+      replicationPeers: ['a:1', 'b:2'],
+      trustProxy: true,
+    });
+  });
+
+  it.each([
+    [{ SESSION_STRATEGY: 'mongo' }, /SESSION_STRATEGY=mongo/],
+    [{ HTTP_ADAPTER: 'koa' }, /HTTP_ADAPTER=koa/],
+    [{ PORT: 'eighty' }, /PORT=eighty/],
+    [{ SESSION_TTL: '-1' }, /SESSION_TTL=-1/],
+  ])('refuses %j with a clear message', (env, message) => {
+    expect(() => loadSampleConfig({ SESSION_SECRET: SECRET, ...env })).toThrow(SampleConfigError);
+    expect(() => loadSampleConfig({ SESSION_SECRET: SECRET, ...env })).toThrow(message);
+  });
+});
