@@ -49,7 +49,7 @@ export class SessionIdSigner {
     const dot = value.indexOf('.');
     if (dot !== 32) return undefined;
     const id = value.slice(0, dot);
-    if (!ID_PATTERN.test(id)) return undefined;
+    if (!isSessionIdShaped(id)) return undefined;
     // Compared as text, so only the one canonical encoding of a signature is accepted.
     const signature = Buffer.from(value.slice(dot + 1));
     if (signature.length !== SIGNATURE_LENGTH) return undefined;
