@@ -5,12 +5,19 @@ import {
   Get,
   HttpCode,
   Inject,
+  NotImplementedException,
   Param,
   Post,
   Put,
   UseGuards,
 } from '@nestjs/common';
-import { Principal, Session, SessionGuard, SessionService } from 'nestjs-distributed-session';
+import {
+  Principal,
+  Session,
+  SessionGuard,
+  SessionNotSupportedError,
+  SessionService,
+} from 'nestjs-distributed-session';
 import {
   DATA_KEY_PATTERN,
   DATA_KEY_PREFIX,
@@ -87,7 +94,9 @@ export class ApiController {
   @Get('sessions')
   @UseGuards(SessionGuard)
   async list(@Session() session: Session) {
-    const sessions = await this.sessions.listByPrincipal(session.principal!);
+    const sessions = await notImplementedIfUnsupported(
+      this.sessions.listByPrincipal(session.principal!),
+    );
     return {
       node: this.node,
       sessions: sessions.map(({ id, createdAt, lastAccessedAt, expiresAt }) => ({
@@ -105,9 +114,21 @@ export class ApiController {
   @HttpCode(200)
   @UseGuards(SessionGuard)
   async logoutOthers(@Session() session: Session) {
-    const revoked = await this.sessions.revokeAllForPrincipal(session.principal!, {
-      except: session.id,
-    });
+    const revoked = await notImplementedIfUnsupported(
+      this.sessions.revokeAllForPrincipal(session.principal!, {
+        except: session.id,
+      }),
+    );
     return { node: this.node, revoked };
+  }
+}
+
+/** A strategy without server-side state (cookie) cannot list or revoke sessions: a 501 says so. */
+async function notImplementedIfUnsupported<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    if (error instanceof SessionNotSupportedError) throw new NotImplementedException(error.message);
+    throw error;
   }
 }

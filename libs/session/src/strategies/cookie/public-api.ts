@@ -1,2 +1,3 @@
 // The cookie strategy's public types and classes, re-exported by the package's entry point.
-export {};
+export { CookieSessionStrategy, type CookieStrategyCounters } from './cookie-session.strategy.js';
+export { SessionCookieTooLargeError } from './cookie-errors.js';
