@@ -63,6 +63,20 @@ describe.each(ADAPTERS)('cookie strategy on the sample app ($name)', ({ name: ad
       expect(cost()).toEqual({ seals: 0, unseals: 1 });
     });
 
+    it('an unchanged cookie is decrypted once, then read from the cache of opened values', async () => {
+      const client = sample.client();
+      await client.post('/api/counter');
+      const { decryptions } = sample.strategy.counters;
+      for (let read = 0; read < 5; read++)
+        expect((await client.get('/api/session')).body.counter).toBe(1);
+      expect(sample.strategy.counters.decryptions - decryptions).toBe(1);
+      // A cookie that differs by one character is another value: decrypted, and refused.
+      const sealed = client.jar.get('sid')!;
+      client.jar.set('sid', sealed.slice(0, -2) + (sealed.endsWith('AA') ? 'BB' : 'AA'));
+      expect((await client.get('/api/session')).body.counter).toBe(0);
+      expect(sample.strategy.counters.decryptions - decryptions).toBe(2);
+    });
+
     it('every write seals once and sends the whole session again', async () => {
       const client = sample.client();
       await client.post('/api/counter');

@@ -8,16 +8,33 @@ import type {
   SessionStrategy,
 } from '../../session-strategy.interface.js';
 import { CookieChunker, type CookieLayout } from './cookie-chunks.js';
-import { decodePayload, encodePayload, PayloadTooLargeError } from './cookie-payload.js';
+import {
+  decodePayload,
+  encodePayload,
+  PayloadTooLargeError,
+  type CookiePayload,
+} from './cookie-payload.js';
 import { CookieSealer } from './cookie-sealer.js';
 import { SessionCookieTooLargeError } from './cookie-errors.js';
+import { OpenedCookieCache } from './opened-cookie.cache.js';
+
+/** A sealed value that opened: its payload and which secret sealed it. */
+interface OpenedCookie {
+  readonly payload: CookiePayload;
+  readonly keyIndex: number;
+}
+
+/** The opened-value cache's budget, in characters of sealed values (about 8 MB). */
+const OPENED_CACHE_CHARS = 8 * 1024 * 1024;
 
 /** How much sealing work the strategy has done since start (for metrics and tests). */
 export interface CookieStrategyCounters {
   /** Values sealed (one per cookie write, however many chunks). */
   seals: number;
-  /** Values opened (successfully or not). */
+  /** Values opened, one per cookie value read (from the cache of recently opened values or decrypted). */
   unseals: number;
+  /** Of those, the ones actually decrypted: an unchanged cookie is decrypted once, then served from the cache. */
+  decryptions: number;
   /** Session cookies refused: forged, tampered, sealed with a retired secret, malformed or expired. */
   rejected: number;
 }
@@ -31,7 +48,9 @@ export interface CookieStrategyCounters {
 export class CookieSessionStrategy implements SessionStrategy {
   readonly name = 'cookie';
   readonly store = null;
-  readonly counters: CookieStrategyCounters = { seals: 0, unseals: 0, rejected: 0 };
+  readonly counters: CookieStrategyCounters = { seals: 0, unseals: 0, decryptions: 0, rejected: 0 };
+  /** Values recently opened: an unchanged cookie is decrypted once, not on every read. */
+  private readonly opened = new OpenedCookieCache<OpenedCookie>(OPENED_CACHE_CHARS);
   /** How each record the strategy produced sits in the browser, to clear what a new write leaves stale. */
   private readonly layouts = new WeakMap<SessionRecord, CookieLayout>();
 
@@ -52,15 +71,26 @@ export class CookieSessionStrategy implements SessionStrategy {
     for (const { value, layout } of this.chunker.candidates(cookies)) {
       offered = true;
       this.counters.unseals++;
-      const unsealed = await this.sealer.unseal(value);
-      const payload = unsealed && decodePayload(unsealed.plaintext);
-      if (!payload || payload.record.expiresAt <= now || payload.record.absoluteExpiresAt <= now)
-        continue;
+      const opened = this.opened.get(value) ?? (await this.open(value));
+      if (!opened) continue;
+      const { payload, keyIndex } = opened;
+      if (payload.record.expiresAt <= now || payload.record.absoluteExpiresAt <= now) continue;
       this.layouts.set(payload.record, layout);
-      return { id: payload.id, record: payload.record, renewCookie: unsealed.keyIndex > 0 };
+      return { id: payload.id, record: payload.record, renewCookie: keyIndex > 0 };
     }
     if (offered) this.counters.rejected++;
     return undefined;
+  }
+
+  /** Decrypts a value and remembers it when it holds a valid session. */
+  private async open(value: string): Promise<OpenedCookie | undefined> {
+    this.counters.decryptions++;
+    const unsealed = await this.sealer.unseal(value);
+    const payload = unsealed && decodePayload(unsealed.plaintext);
+    if (!payload) return undefined;
+    const opened = { payload, keyIndex: unsealed.keyIndex };
+    this.opened.set(value, opened);
+    return opened;
   }
 
   async commit(commit: SessionCommit): Promise<readonly OutgoingCookie[]> {
