@@ -19,6 +19,8 @@ export function sessionOptionsFor(config: SampleConfig): SessionModuleOptions {
 /** The strategy-specific block of the options, from the environment. */
 function strategyBlock(config: SampleConfig): Partial<SessionModuleOptions> {
   switch (config.strategy) {
+    case 'redis':
+      return { redis: { url: config.redisUrl ?? 'redis://127.0.0.1:6379' } };
     // Each strategy maps its environment variables here.
     default:
       return {};
