@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { SessionModuleOptions, SessionStrategyName } from 'nestjs-distributed-session';
+import type {
+  ReplicationConsistency,
+  ReplicationTimers,
+  SessionModuleOptions,
+  SessionStrategyName,
+} from 'nestjs-distributed-session';
 
 export type HttpAdapterName = 'express' | 'fastify';
 
@@ -14,8 +19,16 @@ export interface SampleConfig {
   readonly secrets: string[];
   readonly ttl?: number;
   readonly redisUrl?: string;
+  /** Interface the replicated strategy listens on for peers (`REPLICATION_HOST`, default 127.0.0.1). */
+  readonly replicationHost?: string;
   readonly replicationPort?: number;
   readonly replicationPeers: string[];
+  /** `REPLICATION_SECRET`; the sample falls back to the first session secret. */
+  readonly replicationSecret?: string;
+  /** `REPLICATION_CONSISTENCY`: async, ack-one or ack-all (default). */
+  readonly replicationConsistency?: ReplicationConsistency;
+  /** `REPLICATION_TIMERS`: a JSON object of replication timers in milliseconds (tests shrink them). */
+  readonly replicationTimers?: ReplicationTimers;
   /** Whether X-Forwarded-* headers from the proxy in front are trusted (`TRUST_PROXY`). */
   readonly trustProxy: boolean;
   /** Extra module options (tests use it for a controllable clock and small limits). */
@@ -51,7 +64,11 @@ export function loadSampleConfig(
     secrets: secretsFrom(env, warn),
     ttl: env.SESSION_TTL ? integer(env, 'SESSION_TTL', 0) : undefined,
     redisUrl: env.REDIS_URL,
+    replicationHost: env.REPLICATION_HOST || '127.0.0.1',
     replicationPort: env.REPLICATION_PORT ? integer(env, 'REPLICATION_PORT', 0) : undefined,
+    replicationSecret: env.REPLICATION_SECRET || undefined,
+    replicationConsistency: replicationConsistencyFrom(env),
+    replicationTimers: replicationTimersFrom(env),
     replicationPeers: (env.REPLICATION_PEERS ?? '')
       .split(',')
       .map((peer) => peer.trim())
@@ -82,4 +99,33 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   if (!Number.isInteger(value) || value <= 0)
     throw new SampleConfigError(`${name}=${raw} is not a positive integer`);
   return value;
+}
+
+const CONSISTENCY_MODES: readonly ReplicationConsistency[] = ['async', 'ack-one', 'ack-all'];
+
+function replicationConsistencyFrom(env: NodeJS.ProcessEnv): ReplicationConsistency {
+  const mode = (env.REPLICATION_CONSISTENCY || 'ack-all') as ReplicationConsistency;
+  if (!CONSISTENCY_MODES.includes(mode)) {
+    throw new SampleConfigError(
+      `REPLICATION_CONSISTENCY=${mode} is not one of ${CONSISTENCY_MODES.join(', ')}`,
+    );
+  }
+  return mode;
+}
+
+function replicationTimersFrom(env: NodeJS.ProcessEnv): ReplicationTimers | undefined {
+  if (!env.REPLICATION_TIMERS) return undefined;
+  let timers: unknown;
+  try {
+    timers = JSON.parse(env.REPLICATION_TIMERS);
+  } catch {
+    throw new SampleConfigError(
+      'REPLICATION_TIMERS is not JSON (e.g. {"heartbeatMs":100,"antiEntropyMs":500})',
+    );
+  }
+  if (typeof timers !== 'object' || timers === null || Array.isArray(timers)) {
+    throw new SampleConfigError('REPLICATION_TIMERS must be a JSON object of milliseconds');
+  }
+  // The replication options validate each timer by name at start.
+  return timers as ReplicationTimers;
 }

@@ -21,6 +21,18 @@ function strategyBlock(config: SampleConfig): Partial<SessionModuleOptions> {
   switch (config.strategy) {
     case 'redis':
       return { redis: { url: config.redisUrl ?? 'redis://127.0.0.1:6379' } };
+    case 'replicated':
+      return {
+        replication: {
+          host: config.replicationHost ?? '127.0.0.1',
+          port: config.replicationPort ?? 4000,
+          peers: config.replicationPeers,
+          // The sample only: the cluster secret defaults to the first session secret.
+          secret: config.replicationSecret ?? config.secrets[0],
+          consistency: config.replicationConsistency ?? 'ack-all',
+          timers: config.replicationTimers,
+        },
+      };
     // Each strategy maps its environment variables here.
     default:
       return {};
