@@ -48,11 +48,36 @@ describe('loadSampleConfig', () => {
     });
   });
 
+  it('reads the replication settings, defaulting to ack-all on 127.0.0.1', () => {
+    expect(loadSampleConfig({ SESSION_SECRET: SECRET })).toMatchObject({
+      replicationHost: '127.0.0.1',
+      replicationConsistency: 'ack-all',
+    });
+    const config = loadSampleConfig({
+      SESSION_SECRET: SECRET,
+      REPLICATION_HOST: '10.0.0.5',
+      REPLICATION_PORT: '4100',
+      REPLICATION_SECRET: `${SECRET}r`,
+      REPLICATION_CONSISTENCY: 'async',
+      REPLICATION_TIMERS: '{"heartbeatMs":100}',
+    });
+    expect(config).toMatchObject({
+      replicationHost: '10.0.0.5',
+      replicationPort: 4100,
+      replicationSecret: `${SECRET}r`,
+      replicationConsistency: 'async',
+      replicationTimers: { heartbeatMs: 100 },
+    });
+  });
+
   it.each([
     [{ SESSION_STRATEGY: 'mongo' }, /SESSION_STRATEGY=mongo/],
     [{ HTTP_ADAPTER: 'koa' }, /HTTP_ADAPTER=koa/],
     [{ PORT: 'eighty' }, /PORT=eighty/],
     [{ SESSION_TTL: '-1' }, /SESSION_TTL=-1/],
+    [{ REPLICATION_CONSISTENCY: 'sometimes' }, /REPLICATION_CONSISTENCY=sometimes/],
+    [{ REPLICATION_TIMERS: '{oops' }, /REPLICATION_TIMERS is not JSON/],
+    [{ REPLICATION_TIMERS: '[1]' }, /REPLICATION_TIMERS must be a JSON object/],
   ])('refuses %j with a clear message', (env, message) => {
     expect(() => loadSampleConfig({ SESSION_SECRET: SECRET, ...env })).toThrow(SampleConfigError);
     expect(() => loadSampleConfig({ SESSION_SECRET: SECRET, ...env })).toThrow(message);
