@@ -6,7 +6,11 @@ const SECRET = 's'.repeat(32);
 
 function failure(options: Partial<SessionModuleOptions>): SessionOptionsError {
   try {
-    resolveSessionOptions({ strategy: 'memory', secret: SECRET, ...options } as SessionModuleOptions);
+    resolveSessionOptions({
+      strategy: 'memory',
+      secret: SECRET,
+      ...options,
+    } as SessionModuleOptions);
   } catch (error) {
     if (error instanceof SessionOptionsError) return error;
     throw error;
@@ -22,12 +26,24 @@ describe('resolveSessionOptions', () => {
       ttlMs: 1_800_000,
       absoluteTtlMs: 86_400_000,
       rolling: true,
-      cookie: { name: 'sid', path: '/', httpOnly: true, secure: 'auto', sameSite: 'lax', maxChunks: 4, compress: false },
+      cookie: {
+        name: 'sid',
+        path: '/',
+        httpOnly: true,
+        secure: 'auto',
+        sameSite: 'lax',
+        maxChunks: 4,
+        compress: false,
+      },
     });
   });
 
   it.each<[string, Partial<SessionModuleOptions>, RegExp]>([
-    ['strategy', { strategy: 'nope' as never }, /"strategy": "nope" is unknown; use one of memory, redis, cookie, replicated/],
+    [
+      'strategy',
+      { strategy: 'nope' as never },
+      /"strategy": "nope" is unknown; use one of memory, redis, cookie, replicated/,
+    ],
     ['strategy', { strategy: undefined }, /"strategy": is missing/],
     ['secret', { secret: '' }, /"secret": must be a non-empty string/],
     ['secret', { secret: 'short' }, /"secret": is 5 characters; it must have at least 32/],
@@ -38,10 +54,22 @@ describe('resolveSessionOptions', () => {
     ['absoluteTtl', { absoluteTtl: Number.NaN }, /"absoluteTtl"/],
     ['rolling', { rolling: 'yes' as never }, /"rolling": must be a boolean/],
     ['cookie.name', { cookie: { name: 'bad name' } }, /"cookie.name"/],
-    ['cookie.name', { cookie: { name: '__Host-sid', secure: 'auto' } }, /__Host- cookie requires secure: true/],
-    ['cookie.name', { cookie: { name: '__Host-sid', secure: true, domain: 'example.com' } }, /no domain/],
+    [
+      'cookie.name',
+      { cookie: { name: '__Host-sid', secure: 'auto' } },
+      /__Host- cookie requires secure: true/,
+    ],
+    [
+      'cookie.name',
+      { cookie: { name: '__Host-sid', secure: true, domain: 'example.com' } },
+      /no domain/,
+    ],
     ['cookie.name', { cookie: { name: '__Secure-sid' } }, /__Secure- cookie requires secure: true/],
-    ['cookie.sameSite', { cookie: { sameSite: 'none', secure: false } }, /'none' requires secure cookies/],
+    [
+      'cookie.sameSite',
+      { cookie: { sameSite: 'none', secure: false } },
+      /'none' requires secure cookies/,
+    ],
     ['cookie.sameSite', { cookie: { sameSite: 'sometimes' as never } }, /"cookie.sameSite"/],
     ['cookie.secure', { cookie: { secure: 'yes' as never } }, /"cookie.secure"/],
     ['cookie.path', { cookie: { path: 'relative' } }, /"cookie.path": must start with "\/"/],
@@ -55,16 +83,25 @@ describe('resolveSessionOptions', () => {
 
   it('accepts a valid __Host- cookie', () => {
     expect(() =>
-      resolveSessionOptions({ strategy: 'memory', secret: SECRET, cookie: { name: '__Host-sid', secure: true } }),
+      resolveSessionOptions({
+        strategy: 'memory',
+        secret: SECRET,
+        cookie: { name: '__Host-sid', secure: true },
+      }),
     ).not.toThrow();
   });
 
   it('accepts a store of your own instead of a strategy, and refuses half a store', () => {
-    const store = { load: async () => undefined, save: async () => true, rename: async () => {}, destroy: async () => {} };
+    const store = {
+      load: async () => undefined,
+      save: async () => true,
+      rename: async () => {},
+      destroy: async () => {},
+    };
     expect(resolveSessionOptions({ secret: SECRET, store }).strategy).toBe('custom');
-    expect(failure({ strategy: undefined, store: { load: async () => undefined } as never }).message).toMatch(
-      /"store": must implement SessionStore \(missing save, rename, destroy\)/,
-    );
+    expect(
+      failure({ strategy: undefined, store: { load: async () => undefined } as never }).message,
+    ).toMatch(/"store": must implement SessionStore \(missing save, rename, destroy\)/);
     expect(failure({ store }).option).toBe('strategy');
   });
 });

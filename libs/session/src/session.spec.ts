@@ -19,7 +19,9 @@ function context(overrides: Partial<SessionContext> = {}): SessionContext {
 
 function stored(data: Record<string, unknown> = {}, principal?: string): SessionRecord {
   return {
-    data: Object.fromEntries(Object.entries(data).map(([key, value]) => [key, JSON.stringify(value)])),
+    data: Object.fromEntries(
+      Object.entries(data).map(([key, value]) => [key, JSON.stringify(value)]),
+    ),
     principal,
     createdAt: NOW - 1000,
     expiresAt: NOW + 30_000,
@@ -66,7 +68,7 @@ describe('Session values', () => {
     expect(() => state.facade.set('__proto__', 1)).toThrow(SessionValueError);
   });
 
-  it('get/has/delete/keys see this request\'s writes over the stored data', () => {
+  it("get/has/delete/keys see this request's writes over the stored data", () => {
     const session = loaded(stored({ a: 1, b: 2 })).facade;
     session.set('c', 3);
     session.delete('a');
@@ -88,7 +90,13 @@ describe('commit building', () => {
     const state = new SessionState(context());
     state.facade.set('counter', 1);
     expect(state.buildCommit()).toMatchObject({
-      change: { mode: 'create', set: { counter: '1' }, deleted: [], principal: null, createdAt: NOW },
+      change: {
+        mode: 'create',
+        set: { counter: '1' },
+        deleted: [],
+        principal: null,
+        createdAt: NOW,
+      },
       record: { expiresAt: NOW + 60_000, absoluteExpiresAt: NOW + 600_000 },
     });
   });
@@ -100,7 +108,11 @@ describe('commit building', () => {
     state.facade.delete('removed');
     state.facade.delete('never-existed');
     const commit = state.buildCommit()!;
-    expect(commit.change).toMatchObject({ mode: 'update', set: { changed: '2' }, deleted: ['removed'] });
+    expect(commit.change).toMatchObject({
+      mode: 'update',
+      set: { changed: '2' },
+      deleted: ['removed'],
+    });
     expect(commit.change!.principal).toBeUndefined();
     expect(commit.record.data).toEqual({ same: '1', changed: '2' });
   });
@@ -130,13 +142,20 @@ describe('commit building', () => {
     const commit = state.buildCommit()!;
     expect(commit.previousId).toBe('stored-id');
     expect(commit.id).not.toBe('stored-id');
-    expect(commit.change).toMatchObject({ mode: 'create', set: { counter: '5' }, principal: 'alice' });
+    expect(commit.change).toMatchObject({
+      mode: 'create',
+      set: { counter: '5' },
+      principal: 'alice',
+    });
   });
 
   it('login on a new session needs no rename', () => {
     const state = new SessionState(context());
     state.facade.login('bob');
-    expect(state.buildCommit()).toMatchObject({ previousId: undefined, change: { mode: 'create', principal: 'bob' } });
+    expect(state.buildCommit()).toMatchObject({
+      previousId: undefined,
+      change: { mode: 'create', principal: 'bob' },
+    });
   });
 
   it('login refuses an empty or overlong principal', () => {
@@ -149,7 +168,11 @@ describe('commit building', () => {
     const state = loaded(stored({ a: 1 }, 'alice'));
     state.facade.regenerate();
     const commit = state.buildCommit()!;
-    expect(commit).toMatchObject({ destroyedId: 'stored-id', previousId: undefined, change: undefined });
+    expect(commit).toMatchObject({
+      destroyedId: 'stored-id',
+      previousId: undefined,
+      change: undefined,
+    });
     expect(state.facade.principal).toBeUndefined();
   });
 
@@ -169,11 +192,17 @@ describe('commit building', () => {
     expect(state.facade.get('a')).toBeUndefined();
     expect(state.buildCommit()).toMatchObject({ destroyedId: 'stored-id', change: undefined });
     state.facade.set('flash', 'bye');
-    expect(state.buildCommit()).toMatchObject({ destroyedId: 'stored-id', change: { mode: 'create' } });
+    expect(state.buildCommit()).toMatchObject({
+      destroyedId: 'stored-id',
+      change: { mode: 'create' },
+    });
   });
 
   it('without rolling, the idle expiry does not move', () => {
-    const state = new SessionState(context({ rolling: false }), { id: 'x', record: stored({ a: 1 }) });
+    const state = new SessionState(context({ rolling: false }), {
+      id: 'x',
+      record: stored({ a: 1 }),
+    });
     state.facade.set('a', 2);
     expect(state.buildCommit()!.record.expiresAt).toBe(NOW + 30_000);
   });
