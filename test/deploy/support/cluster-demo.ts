@@ -5,20 +5,9 @@ import type { SessionStrategyName } from 'nestjs-distributed-session';
 import { freePort } from '../../support/ports.js';
 import { TEST_SECRET } from '../../support/sample-app.js';
 import { groupHasProcesses, waitFor } from './wait.js';
+import { killGroupOnExit } from './process-groups.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-
-/** Every demo a test started and has not stopped: its whole process group is killed on exit. */
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-});
 
 export interface DemoNode {
   readonly name: string;
@@ -75,8 +64,7 @@ export class ClusterDemo {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    running.add(child);
-    child.once('exit', () => running.delete(child));
+    killGroupOnExit(child);
     const demo = new ClusterDemo(strategy, child);
     child.stdout!.on('data', (chunk: Buffer) => demo.read(chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (demo.output += chunk.toString()));

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort } from '../../support/ports.js';
 import { waitFor } from './wait.js';
+import { killGroupOnExit } from './process-groups.js';
 
 const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -25,18 +26,6 @@ export type NginxMode = 'round-robin' | 'ip-hash';
 const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
 /** The user an nginx started by root runs as: Debian's `nobody`. */
 const NOBODY = 65_534;
-
-/** Every nginx a test started and has not stopped: killed if the test process exits first. */
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-});
 
 export interface TlsListener {
   readonly port: number;
@@ -228,8 +217,7 @@ export class NginxProcess {
       },
     );
     this.child = child;
-    running.add(child);
-    child.once('exit', () => running.delete(child));
+    killGroupOnExit(child);
     child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     await waitFor(
