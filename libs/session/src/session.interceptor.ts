@@ -6,7 +6,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { catchError, concatMap, from, Observable, switchMap } from 'rxjs';
+import { Observable, type Subscription } from 'rxjs';
 import { SESSION_PARAMETER_METADATA } from './session.constants.js';
 import { SessionManager, type SetCookieWriter } from './session.manager.js';
 import { adapterCookieWriter, httpRequestResponse } from './utils/http-context.js';
@@ -30,22 +30,42 @@ export class SessionInterceptor implements NestInterceptor {
     if (!this.isHttpContext(context)) return next.handle();
     const { request, response } = this.getRequestResponse(context);
     const writeCookie = this.cookieWriter(response);
-    const commit = () => this.sessions.commit(request, writeCookie);
-    const handled = this.needsSession(context, request)
-      ? from(this.sessions.getSession(request, writeCookie)).pipe(switchMap(() => next.handle()))
-      : next.handle();
-    return handled.pipe(
-      // Placed before the commit step, so it sees only the handler's errors, not the commit's.
-      catchError(async (error: unknown) => {
-        // A failed handler may still have changed the session (a failed-login counter): keep it.
-        await commit();
-        throw error;
-      }),
-      concatMap(async (value: unknown) => {
-        await commit();
-        return value;
-      }),
-    );
+    const sessions = this.sessions;
+    const loadFirst = this.needsSession(context, request);
+    // One plain Observable instead of a chain of rxjs operators (from, switchMap, catchError,
+    // concatMap): this runs on every request, and the operators' subscribers and promise
+    // conversions were a measurable share of a session read.
+    return new Observable<unknown>((subscriber) => {
+      let handled: Subscription | undefined;
+      // Each step waits for the one before, so values, errors and completion keep their order
+      // and every commit happens before what follows it is sent.
+      let steps = Promise.resolve();
+      const then = (step: () => Promise<void> | void): void => {
+        steps = steps.then(step).catch((error: unknown) => subscriber.error(error));
+      };
+      const commitThen = (send: () => void): Promise<void> =>
+        sessions
+          .commit(request, writeCookie)
+          .then(send, (error: unknown) => subscriber.error(error));
+      // A failed handler may still have changed the session (a failed-login counter): keep it,
+      // then report the handler's error (or the commit's, if the commit fails too).
+      const fail = (error: unknown): void => then(() => commitThen(() => subscriber.error(error)));
+      const handle = (): void => {
+        if (subscriber.closed) return;
+        try {
+          handled = next.handle().subscribe({
+            next: (value) => then(() => commitThen(() => subscriber.next(value))),
+            error: fail,
+            complete: () => then(() => subscriber.complete()),
+          });
+        } catch (error) {
+          fail(error);
+        }
+      };
+      if (loadFirst) sessions.getSession(request, writeCookie).then(handle, fail);
+      else handle();
+      return () => handled?.unsubscribe();
+    });
   }
 
   protected isHttpContext(context: ExecutionContext): boolean {

@@ -44,6 +44,14 @@ describe('SessionIdSigner', () => {
     expect(new SessionIdSigner([B]).verify(old)).toBeUndefined();
   });
 
+  it('answers a value it verified before from its cache, and still refuses a one-character change', () => {
+    const signer = new SessionIdSigner([A]);
+    const good = signer.sign(id);
+    expect(signer.verify(good)).toEqual({ id, keyIndex: 0 });
+    expect(signer.verify(good)).toEqual({ id, keyIndex: 0 });
+    expect(signer.verify(`${good.slice(0, -1)}${good.endsWith('A') ? 'B' : 'A'}`)).toBeUndefined();
+  });
+
   it('refuses anything else', () => {
     const signer = new SessionIdSigner([A]);
     const good = signer.sign(id);

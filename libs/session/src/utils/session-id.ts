@@ -6,10 +6,13 @@ import {
   timingSafeEqual,
   type KeyObject,
 } from 'node:crypto';
+import { RecentValuesCache } from './recent-values.cache.js';
 
 const ID_BYTES = 24; // 192 bits, as express-session and @fastify/session use
 const ID_PATTERN = /^[A-Za-z0-9_-]{32}$/;
-const SIGNATURE_LENGTH = 43; // 32 bytes of HMAC-SHA256 in base64url
+const SIGNATURE_LENGTH = 43;
+/** The verified-cookie cache's budget, in characters of cookie values (about 13,000 cookies). */
+const VERIFIED_CACHE_CHARS = 1024 * 1024; // 32 bytes of HMAC-SHA256 in base64url
 
 /** A new session id: 192 random bits from the operating system's CSPRNG, base64url. */
 export function generateSessionId(): string {
@@ -28,6 +31,10 @@ export function isSessionIdShaped(value: string): boolean {
  */
 export class SessionIdSigner {
   private readonly keys: readonly KeyObject[];
+  /** Cookie values already verified: a client's cookie is checked by HMAC once, not on every request. */
+  private readonly verified = new RecentValuesCache<{ id: string; keyIndex: number }>(
+    VERIFIED_CACHE_CHARS,
+  );
 
   constructor(secrets: readonly string[]) {
     this.keys = secrets.map((secret) =>
@@ -46,6 +53,8 @@ export class SessionIdSigner {
    * which secret matched: anything but 0 means the cookie should be re-signed with the current one.
    */
   verify(value: string): { id: string; keyIndex: number } | undefined {
+    const cached = this.verified.get(value);
+    if (cached) return cached;
     const dot = value.indexOf('.');
     if (dot !== 32) return undefined;
     const id = value.slice(0, dot);
@@ -55,7 +64,11 @@ export class SessionIdSigner {
     if (signature.length !== SIGNATURE_LENGTH) return undefined;
     for (let keyIndex = 0; keyIndex < this.keys.length; keyIndex++) {
       const expected = Buffer.from(this.mac(keyIndex, id).toString('base64url'));
-      if (timingSafeEqual(signature, expected)) return { id, keyIndex };
+      if (timingSafeEqual(signature, expected)) {
+        const result = { id, keyIndex };
+        this.verified.set(value, result);
+        return result;
+      }
     }
     return undefined;
   }

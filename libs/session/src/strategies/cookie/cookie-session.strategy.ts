@@ -16,7 +16,7 @@ import {
 } from './cookie-payload.js';
 import { CookieSealer } from './cookie-sealer.js';
 import { SessionCookieTooLargeError } from './cookie-errors.js';
-import { OpenedCookieCache } from './opened-cookie.cache.js';
+import { RecentValuesCache } from '../../utils/recent-values.cache.js';
 
 /** A sealed value that opened: its payload and which secret sealed it. */
 interface OpenedCookie {
@@ -50,7 +50,7 @@ export class CookieSessionStrategy implements SessionStrategy {
   readonly store = null;
   readonly counters: CookieStrategyCounters = { seals: 0, unseals: 0, decryptions: 0, rejected: 0 };
   /** Values recently opened: an unchanged cookie is decrypted once, not on every read. */
-  private readonly opened = new OpenedCookieCache<OpenedCookie>(OPENED_CACHE_CHARS);
+  private readonly opened = new RecentValuesCache<OpenedCookie>(OPENED_CACHE_CHARS);
   /** How each record the strategy produced sits in the browser, to clear what a new write leaves stale. */
   private readonly layouts = new WeakMap<SessionRecord, CookieLayout>();
 

@@ -1,12 +1,12 @@
 /**
- * Sealed values this process opened recently, keyed by the whole sealed value. A read of an
- * unchanged cookie (the common case: cookies are re-sealed only on change or renewal) then costs a
- * map lookup instead of an AES-GCM decryption. Only values that decrypted and authenticated are
- * cached, and a cookie that differs by one character is a different key, so the cache never
- * accepts what the sealer would refuse; expiry is still checked on every read by the caller.
- * Bounded by total size (least recently used out first), so it cannot grow with the traffic.
+ * Results computed from request values (a verified id cookie, an opened sealed cookie), keyed by
+ * the whole value: a client sends the same cookie on every request until it changes, so the work is
+ * done once per value instead of once per request. Callers cache only successes, and a value that
+ * differs by one character is a different key, so the cache never accepts what the full check would
+ * refuse. Bounded by the total length of the keys (least recently used out first), so it cannot grow
+ * with the traffic.
  */
-export class OpenedCookieCache<T> {
+export class RecentValuesCache<T> {
   private readonly entries = new Map<string, T>();
   private size = 0;
 
