@@ -4,6 +4,18 @@ import { describeSessionStoreConformance } from '../conformance/session-store.co
 import { RedisClusterFixture, RedisServer } from '../support/redis-server.js';
 
 // The shared contract of server-side stores, against real Redis: one server, and a 3-master Cluster.
+
+/** A store on a client the test owns (the store must not close it). */
+function storeOn(client: Redis | Cluster) {
+  const store = new RedisSessionStore({
+    client,
+    ownsClient: false,
+    prefix: 'sess:',
+    commandTimeoutMs: 1000,
+    clock: Date.now,
+  });
+  return { store, cleanup: () => store.close() };
+}
 describe('redis store on a standalone server', () => {
   let server: RedisServer;
   let client: Redis;
@@ -18,16 +30,7 @@ describe('redis store on a standalone server', () => {
     await server.destroy();
   });
 
-  describeSessionStoreConformance('redis', async () => {
-    const store = new RedisSessionStore({
-      client,
-      ownsClient: false,
-      prefix: 'sess:',
-      commandTimeoutMs: 1000,
-      clock: Date.now,
-    });
-    return { store, cleanup: () => store.close() };
-  });
+  describeSessionStoreConformance('redis', async () => storeOn(client));
 });
 
 describe('redis store on a Cluster', () => {
@@ -44,14 +47,5 @@ describe('redis store on a Cluster', () => {
     await cluster.destroy();
   });
 
-  describeSessionStoreConformance('redis cluster', async () => {
-    const store = new RedisSessionStore({
-      client,
-      ownsClient: false,
-      prefix: 'sess:',
-      commandTimeoutMs: 1000,
-      clock: Date.now,
-    });
-    return { store, cleanup: () => store.close() };
-  });
+  describeSessionStoreConformance('redis cluster', async () => storeOn(client));
 });
