@@ -62,14 +62,19 @@ export class HttpClient {
   /* eslint-enable @typescript-eslint/no-explicit-any */
 
   private store(header: string): void {
-    const [pair, ...attributes] = header.split(';').map((part) => part.trim());
-    const eq = pair.indexOf('=');
-    const name = pair.slice(0, eq);
-    const value = pair.slice(eq + 1);
-    const cleared = attributes.some((attribute) => /^max-age=0$/i.test(attribute)) || value === '';
-    if (cleared) this.jar.delete(name);
-    else this.jar.set(name, value);
+    storeSetCookie(this.jar, header);
   }
+}
+
+/** Applies one `Set-Cookie` header to a jar kept by name (one host, one path in these tests). */
+export function storeSetCookie(jar: Map<string, string>, header: string): void {
+  const [pair, ...attributes] = header.split(';').map((part) => part.trim());
+  const eq = pair.indexOf('=');
+  const name = pair.slice(0, eq);
+  const value = pair.slice(eq + 1);
+  const cleared = attributes.some((attribute) => /^max-age=0$/i.test(attribute)) || value === '';
+  if (cleared) jar.delete(name);
+  else jar.set(name, value);
 }
 
 /** The URL of an app listening on port 0, as 127.0.0.1 (never the IPv6 form Nest may report). */

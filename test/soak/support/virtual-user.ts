@@ -1,4 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
+import { storeSetCookie } from '../../support/http-client.js';
+import { seededRandom } from '../../support/seeded-random.js';
 
 /** What a user expects its session to hold. */
 export interface SessionModel {
@@ -43,18 +45,6 @@ interface Answer {
   readonly node: string;
 }
 
-/** A small seeded generator (mulberry32): every run draws the same sequence of operations. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * One user of the site: its own cookie jar, requests one at a time, and a model of what its session
  * must hold. After an answer that did not arrive (an error), the write may or may not have been
@@ -72,7 +62,7 @@ export class VirtualUser {
     /** Whether the strategy keeps sessions on the server (then `login()` must change the id cookie). */
     private readonly serverSide: boolean,
   ) {
-    this.random = seeded(index + 1);
+    this.random = seededRandom(index + 1);
   }
 
   get model(): readonly SessionModel[] {
@@ -295,13 +285,7 @@ export class VirtualUser {
   }
 
   private store(header: string): void {
-    const [pair, ...attributes] = header.split(';').map((part) => part.trim());
-    const eq = pair.indexOf('=');
-    const name = pair.slice(0, eq);
-    const value = pair.slice(eq + 1);
-    const cleared = attributes.some((attribute) => /^max-age=0$/i.test(attribute)) || value === '';
-    if (cleared) this.jar.delete(name);
-    else this.jar.set(name, value);
+    storeSetCookie(this.jar, header);
   }
 }
 

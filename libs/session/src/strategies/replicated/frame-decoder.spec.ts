@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { FrameDecoder, FrameTooLargeError, frameOf } from './frame-decoder.js';
-import { seededRandom } from '../../../../../test/replicated/support/seeded-random.js';
+import { seededRandom } from '../../../../../test/support/seeded-random.js';
 import { decodeEntry, WireFormatError } from './wire-entry.js';
 import { parseWireJson, WireJsonError } from './wire-json.js';
 

@@ -1,5 +1,5 @@
 import type { SessionChange } from '../../session-store.interface.js';
-import { seededRandom } from '../../../../../test/replicated/support/seeded-random.js';
+import { seededRandom } from '../../../../../test/support/seeded-random.js';
 import {
   compareStamps,
   deltaFromUpdate,
