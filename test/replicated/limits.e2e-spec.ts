@@ -1,19 +1,14 @@
 import { Logger } from '@nestjs/common';
-import type { ReplicatedSessionStore, SessionChange } from 'nestjs-distributed-session';
+import type { ReplicatedSessionStore } from 'nestjs-distributed-session';
 import { connect } from 'node:net';
 import { freePort } from '../support/ports.js';
-import { startCluster, startStore, waitFor } from './support/in-process-cluster.js';
+import {
+  createChange as create,
+  startCluster,
+  startStore,
+  waitFor,
+} from './support/in-process-cluster.js';
 
-const now = Date.now();
-const create = (set: Record<string, string>): SessionChange => ({
-  mode: 'create',
-  set,
-  deleted: [],
-  principal: null,
-  createdAt: now,
-  expiresAt: now + 3_600_000,
-  absoluteExpiresAt: now + 7_200_000,
-});
 const id = (label: string) => label.padEnd(32, 'x');
 
 describe('replication limits and modes', () => {

@@ -1,18 +1,13 @@
 import { Logger } from '@nestjs/common';
 import type { ReplicatedSessionStore, SessionChange } from 'nestjs-distributed-session';
-import { FAST_TIMERS, converged, startCluster, waitFor } from './support/in-process-cluster.js';
+import {
+  FAST_TIMERS,
+  converged,
+  createChange as create,
+  startCluster,
+  waitFor,
+} from './support/in-process-cluster.js';
 
-const HOUR = 3_600_000;
-const now = Date.now();
-const create = (set: Record<string, string>): SessionChange => ({
-  mode: 'create',
-  set,
-  deleted: [],
-  principal: null,
-  createdAt: now,
-  expiresAt: now + HOUR,
-  absoluteExpiresAt: now + 2 * HOUR,
-});
 const update = (set: Record<string, string>): SessionChange => ({ ...create(set), mode: 'update' });
 const id = (label: string, i: number) => `${label}-${String(i).padStart(6, '0')}`.padEnd(32, 'x');
 

@@ -1,8 +1,13 @@
 import { Logger } from '@nestjs/common';
-import type { ReplicatedSessionStore, SessionChange } from 'nestjs-distributed-session';
+import type { ReplicatedSessionStore } from 'nestjs-distributed-session';
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { CLUSTER_SECRET, startCluster, waitFor } from '../replicated/support/in-process-cluster.js';
+import {
+  CLUSTER_SECRET,
+  createChange as create,
+  startCluster,
+  waitFor,
+} from '../replicated/support/in-process-cluster.js';
 import { RawPeer } from '../replicated/support/raw-peer.js';
 
 // An attacker on the replication port of a live two-node cluster, against its real TCP listener.
@@ -14,15 +19,6 @@ import { RawPeer } from '../replicated/support/raw-peer.js';
 // each counted, and the cluster's sessions the same before and after.
 
 const now = Date.now();
-const create = (set: Record<string, string>): SessionChange => ({
-  mode: 'create',
-  set,
-  deleted: [],
-  principal: null,
-  createdAt: now,
-  expiresAt: now + 3_600_000,
-  absoluteExpiresAt: now + 7_200_000,
-});
 const id = (label: string) => label.padEnd(32, 'x');
 const deltaFor = (sessionId: string, ack: number) => ({
   t: 'delta',

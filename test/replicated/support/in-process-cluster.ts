@@ -2,6 +2,7 @@ import {
   ReplicatedSessionStore,
   type ReplicationOptions,
   type ReplicationTimers,
+  type SessionChange,
 } from 'nestjs-distributed-session';
 import { resolveSessionOptions } from '../../../libs/session/src/session-options.js';
 import { freePort } from '../../support/ports.js';
@@ -102,4 +103,20 @@ export async function waitFor(
 export function converged(stores: readonly ReplicatedSessionStore[]): boolean {
   const first = stores[0].digest().join();
   return stores.every((store) => store.digest().join() === first);
+}
+
+const HOUR = 3_600_000;
+const loadedAt = Date.now();
+
+/** A `create` of a session with these data keys (JSON texts), alive for an hour (two at most). */
+export function createChange(set: Record<string, string>): SessionChange {
+  return {
+    mode: 'create',
+    set,
+    deleted: [],
+    principal: null,
+    createdAt: loadedAt,
+    expiresAt: loadedAt + HOUR,
+    absoluteExpiresAt: loadedAt + 2 * HOUR,
+  };
 }
