@@ -48,6 +48,25 @@ describe('loadSampleConfig', () => {
     });
   });
 
+  it('reads Redis Sentinel settings: sentinels as host:port, the master name defaulting to mymaster', () => {
+    expect(loadSampleConfig({ SESSION_SECRET: SECRET })).toMatchObject({
+      redisSentinels: undefined,
+      redisSentinelName: 'mymaster',
+    });
+    const config = loadSampleConfig({
+      SESSION_SECRET: SECRET,
+      REDIS_SENTINELS: 'sentinel-1:26379, 10.0.0.7:26380',
+      REDIS_SENTINEL_NAME: 'sessions',
+    });
+    expect(config).toMatchObject({
+      redisSentinels: [
+        { host: 'sentinel-1', port: 26379 },
+        { host: '10.0.0.7', port: 26380 },
+      ],
+      redisSentinelName: 'sessions',
+    });
+  });
+
   it('reads the replication settings, defaulting to ack-all on 127.0.0.1', () => {
     expect(loadSampleConfig({ SESSION_SECRET: SECRET })).toMatchObject({
       replicationHost: '127.0.0.1',
@@ -75,6 +94,8 @@ describe('loadSampleConfig', () => {
     [{ HTTP_ADAPTER: 'koa' }, /HTTP_ADAPTER=koa/],
     [{ PORT: 'eighty' }, /PORT=eighty/],
     [{ SESSION_TTL: '-1' }, /SESSION_TTL=-1/],
+    [{ REDIS_SENTINELS: 'sentinel-1' }, /REDIS_SENTINELS: sentinel-1 is not host:port/],
+    [{ REDIS_SENTINELS: 'a:1,b:99999' }, /REDIS_SENTINELS: b:99999 is not host:port/],
     [{ REPLICATION_CONSISTENCY: 'sometimes' }, /REPLICATION_CONSISTENCY=sometimes/],
     [{ REPLICATION_TIMERS: '{oops' }, /REPLICATION_TIMERS is not JSON/],
     [{ REPLICATION_TIMERS: '[1]' }, /REPLICATION_TIMERS must be a JSON object/],

@@ -19,6 +19,10 @@ export interface SampleConfig {
   readonly secrets: string[];
   readonly ttl?: number;
   readonly redisUrl?: string;
+  /** `REDIS_SENTINELS`: the sentinels, comma-separated `host:port`; when set, used instead of `REDIS_URL`. */
+  readonly redisSentinels?: { host: string; port: number }[];
+  /** `REDIS_SENTINEL_NAME`: the master the sentinels monitor (default `mymaster`). */
+  readonly redisSentinelName?: string;
   /** Interface the replicated strategy listens on for peers (`REPLICATION_HOST`, default 127.0.0.1). */
   readonly replicationHost?: string;
   readonly replicationPort?: number;
@@ -64,6 +68,8 @@ export function loadSampleConfig(
     secrets: secretsFrom(env, warn),
     ttl: env.SESSION_TTL ? integer(env, 'SESSION_TTL', 0) : undefined,
     redisUrl: env.REDIS_URL,
+    redisSentinels: sentinelsFrom(env),
+    redisSentinelName: env.REDIS_SENTINEL_NAME || 'mymaster',
     replicationHost: env.REPLICATION_HOST || '127.0.0.1',
     replicationPort: env.REPLICATION_PORT ? integer(env, 'REPLICATION_PORT', 0) : undefined,
     replicationSecret: env.REPLICATION_SECRET || undefined,
@@ -90,6 +96,24 @@ function secretsFrom(env: NodeJS.ProcessEnv, warn: (message: string) => void): s
     'SESSION_SECRET is not set: using a random secret, so sessions end when this process stops and are not shared with other nodes',
   );
   return [randomBytes(32).toString('base64url')];
+}
+
+function sentinelsFrom(env: NodeJS.ProcessEnv): { host: string; port: number }[] | undefined {
+  const list = (env.REDIS_SENTINELS ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (list.length === 0) return undefined;
+  return list.map((entry) => {
+    const match = /^(.+):(\d+)$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) {
+      throw new SampleConfigError(
+        `REDIS_SENTINELS: ${entry} is not host:port (e.g. sentinel-1:26379,sentinel-2:26379)`,
+      );
+    }
+    return { host: match[1], port };
+  });
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -20,7 +20,11 @@ export function sessionOptionsFor(config: SampleConfig): SessionModuleOptions {
 function strategyBlock(config: SampleConfig): Partial<SessionModuleOptions> {
   switch (config.strategy) {
     case 'redis':
-      return { redis: { url: config.redisUrl ?? 'redis://127.0.0.1:6379' } };
+      return {
+        redis: config.redisSentinels
+          ? { sentinel: { sentinels: config.redisSentinels, name: config.redisSentinelName! } }
+          : { url: config.redisUrl ?? 'redis://127.0.0.1:6379' },
+      };
     case 'replicated':
       return {
         replication: {
