@@ -15,10 +15,11 @@ import {
   type CookieSample,
 } from './support/cookie-sample.js';
 
-/** The sealing key and kid of a secret for a cookie name, derived as the package documents it. */
+/** The sealing key and kid of a secret for a cookie at path `/`, derived as the package derives it. */
 function sealingKey(secret: string, cookieName: string): { key: Uint8Array; kid: string } {
+  const scope = JSON.stringify([cookieName, '/', '']);
   const key = new Uint8Array(
-    hkdfSync('sha256', secret, '', `nestjs-distributed-session/cookie-seal/v1:${cookieName}`, 32),
+    hkdfSync('sha256', secret, '', `nestjs-distributed-session/cookie-seal/v1:${scope}`, 32),
   );
   return { key, kid: createHash('sha256').update(key).digest('base64url').slice(0, 8) };
 }

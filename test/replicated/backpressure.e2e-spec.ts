@@ -78,7 +78,7 @@ describe('backpressure: a peer paused with SIGSTOP while another node writes 50,
     paused.signal('SIGCONT');
     const resumedAt = Date.now();
 
-    const signer = new SessionIdSigner([TEST_SECRET]);
+    const signer = new SessionIdSigner([TEST_SECRET], { name: 'sid', path: '/' });
     const final = WRITES / SESSIONS;
     await waitFor(
       async () => {

@@ -115,7 +115,7 @@ describe('join under load: a third node starts while two hold 10,000 sessions of
     expect(holders[0].digest()).toEqual(holders[1].digest());
 
     // And by HTTP on the joiner: every session written during the transfer, and 1,000 others.
-    const signer = new SessionIdSigner([TEST_SECRET]);
+    const signer = new SessionIdSigner([TEST_SECRET], { name: 'sid', path: '/' });
     const sample = [
       ...Array(300).keys(),
       ...Array.from({ length: 1000 }, (_, k) => 300 + Math.floor((k * (SESSIONS - 300)) / 1000)),

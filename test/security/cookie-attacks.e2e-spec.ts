@@ -14,7 +14,8 @@ import { startSample, type RunningSample } from '../support/sample-app.js';
 // error). Tampering and truncation at every position, and the re-headed JWEs, are tried more than a
 // thousand ways by test/cookie/cookie-tampering.e2e-spec.ts; here the ones the threat model names
 // are tried once more by label (with the same helpers), plus what that suite does not cover:
-// replaying a revoked server-side session and swapping in a cookie sealed for another cookie name.
+// replaying a revoked server-side session and swapping in a cookie issued for another cookie name or
+// path by an app that shares the secret (and, server-side, the store).
 
 const ADAPTERS: readonly HttpAdapterName[] = ['express', 'fastify'];
 
@@ -28,17 +29,23 @@ function withCookies(url: string, cookies: Iterable<[string, string]>): HttpClie
 describe.each(ADAPTERS)('cookie strategy attacks (%s)', (adapter) => {
   let sample: CookieSample;
   let other: CookieSample;
+  let elsewhere: CookieSample;
   beforeAll(async () => {
     sample = await startCookieSample(adapter);
-    // Another app with the same secret, but another cookie name.
+    // Other apps with the same secret: one with another cookie name, one with another cookie path.
     other = await startCookieSample(adapter, {
       sessionOverrides: { cookie: { name: 'other' } },
       nodeName: 'other',
+    });
+    elsewhere = await startCookieSample(adapter, {
+      sessionOverrides: { cookie: { path: '/api' } },
+      nodeName: 'elsewhere',
     });
   });
   afterAll(async () => {
     await sample?.close();
     await other?.close();
+    await elsewhere?.close();
   });
 
   async function loggedIn(app: CookieSample): Promise<HttpClient> {
@@ -50,6 +57,15 @@ describe.each(ADAPTERS)('cookie strategy attacks (%s)', (adapter) => {
   it('a cookie sealed for another cookie name, swapped in under this name, is no session', async () => {
     const victim = await loggedIn(other);
     const sealed = victim.jar.get('other')!;
+    const attacker = withCookies(sample.url, [['sid', sealed]]);
+    expect((await attacker.get('/api/me')).status).toBe(401);
+    expect((await attacker.get('/api/session')).body).toMatchObject({ user: null, counter: 0 });
+  });
+
+  it('a cookie sealed for another path, swapped in under this one, is no session', async () => {
+    const victim = await loggedIn(elsewhere);
+    const sealed = victim.jar.get('sid')!;
+    expect((await victim.get('/api/me')).status).toBe(200);
     const attacker = withCookies(sample.url, [['sid', sealed]]);
     expect((await attacker.get('/api/me')).status).toBe(401);
     expect((await attacker.get('/api/session')).body).toMatchObject({ user: null, counter: 0 });
@@ -86,6 +102,43 @@ describe.each(ADAPTERS)('cookie strategy attacks (%s)', (adapter) => {
     expect((await withCookies(sample.url, copy).get('/api/me')).status).toBe(200);
   });
 });
+
+describe.each(ADAPTERS)(
+  'id cookies swapped between apps sharing a secret and a Redis (%s)',
+  (adapter) => {
+    let redis: RedisServer;
+    const samples: RunningSample[] = [];
+    beforeAll(async () => {
+      redis = await RedisServer.start();
+    });
+    afterAll(async () => {
+      await Promise.all(samples.map((sample) => sample.close()));
+      await redis?.destroy();
+    });
+
+    it.each([
+      ['name', { name: 'other' }, 'other'],
+      ['path', { path: '/api' }, 'sid'],
+    ] as const)(
+      'an id cookie issued for another cookie %s is no session, though its session is in the shared store',
+      async (_, cookie, issuedName) => {
+        const sample = await startSample(adapter, { strategy: 'redis', redisUrl: redis.url });
+        const neighbour = await startSample(adapter, {
+          strategy: 'redis',
+          redisUrl: redis.url,
+          sessionOverrides: { cookie },
+        });
+        samples.push(sample, neighbour);
+        const victim = neighbour.client();
+        expect((await victim.post('/api/login', { username: 'victim' })).status).toBe(200);
+        const issued = victim.jar.get(issuedName)!;
+        expect((await victim.get('/api/me')).status).toBe(200);
+        const attacker = withCookies(sample.url, [['sid', issued]]);
+        expect((await attacker.get('/api/me')).status).toBe(401);
+      },
+    );
+  },
+);
 
 describe.each(ADAPTERS)('replay of a revoked server-side session (%s)', (adapter) => {
   let redis: RedisServer;

@@ -23,7 +23,7 @@ export class StoreBackedStrategy implements SessionStrategy {
     readonly store: SessionStore & { close?(): Promise<void> },
     private readonly options: ResolvedSessionOptions,
   ) {
-    this.signer = new SessionIdSigner(options.secrets);
+    this.signer = new SessionIdSigner(options.secrets, options.cookie);
     this.cookieName = options.cookie.name;
   }
 

@@ -31,21 +31,32 @@ describe('session id entropy', () => {
 
 describe('SessionIdSigner', () => {
   const id = generateSessionId();
+  const SID = { name: 'sid', path: '/' };
 
   it('verifies what it signed', () => {
-    const signer = new SessionIdSigner([A]);
+    const signer = new SessionIdSigner([A], SID);
     expect(signer.verify(signer.sign(id))).toEqual({ id, keyIndex: 0 });
   });
 
+  it.each([
+    ['name', { name: 'other', path: '/' }],
+    ['path', { name: 'sid', path: '/admin' }],
+    ['domain', { name: 'sid', path: '/', domain: 'example.com' }],
+  ])('refuses an id signed for a cookie of another %s, with the same secret', (_, cookie) => {
+    expect(new SessionIdSigner([A], SID).verify(new SessionIdSigner([A], cookie).sign(id))).toBe(
+      undefined,
+    );
+  });
+
   it('accepts every listed secret and says which one matched (rotation)', () => {
-    const old = new SessionIdSigner([A]).sign(id);
-    const rotated = new SessionIdSigner([B, A]);
+    const old = new SessionIdSigner([A], SID).sign(id);
+    const rotated = new SessionIdSigner([B, A], SID);
     expect(rotated.verify(old)).toEqual({ id, keyIndex: 1 });
-    expect(new SessionIdSigner([B]).verify(old)).toBeUndefined();
+    expect(new SessionIdSigner([B], SID).verify(old)).toBeUndefined();
   });
 
   it('answers a value it verified before from its cache, and still refuses a one-character change', () => {
-    const signer = new SessionIdSigner([A]);
+    const signer = new SessionIdSigner([A], SID);
     const good = signer.sign(id);
     expect(signer.verify(good)).toEqual({ id, keyIndex: 0 });
     expect(signer.verify(good)).toEqual({ id, keyIndex: 0 });
@@ -53,7 +64,7 @@ describe('SessionIdSigner', () => {
   });
 
   it('refuses anything else', () => {
-    const signer = new SessionIdSigner([A]);
+    const signer = new SessionIdSigner([A], SID);
     const good = signer.sign(id);
     const bad = [
       '',

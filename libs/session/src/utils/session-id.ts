@@ -6,6 +6,7 @@ import {
   timingSafeEqual,
   type KeyObject,
 } from 'node:crypto';
+import { cookieScopeInfo, type CookieScope } from './cookie-scope.js';
 import { RecentValuesCache } from './recent-values.cache.js';
 
 const ID_BYTES = 24; // 192 bits, as express-session and @fastify/session use
@@ -27,7 +28,9 @@ export function isSessionIdShaped(value: string): boolean {
 /**
  * Signs session ids for the cookie (`<id>.<HMAC-SHA256>`) with keys derived from the secrets by
  * HKDF, so the raw secrets are never used as keys and the same secret can serve other purposes
- * (sealing, replication) without key reuse. Keys are derived once, at start.
+ * (sealing, replication) without key reuse. The keys are bound to the cookie's name, path and
+ * domain, so an id signed for another cookie of an app sharing the secret is refused. Keys are
+ * derived once, at start.
  */
 export class SessionIdSigner {
   private readonly keys: readonly KeyObject[];
@@ -36,11 +39,10 @@ export class SessionIdSigner {
     VERIFIED_CACHE_CHARS,
   );
 
-  constructor(secrets: readonly string[]) {
+  constructor(secrets: readonly string[], cookie: CookieScope) {
+    const info = `nestjs-distributed-session/id-signature:${cookieScopeInfo(cookie)}`;
     this.keys = secrets.map((secret) =>
-      createSecretKey(
-        Buffer.from(hkdfSync('sha256', secret, '', 'nestjs-distributed-session/id-signature', 32)),
-      ),
+      createSecretKey(Buffer.from(hkdfSync('sha256', secret, '', info, 32))),
     );
   }
 

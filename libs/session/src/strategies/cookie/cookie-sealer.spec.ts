@@ -1,5 +1,7 @@
 import { CookieSealer } from './cookie-sealer.js';
 
+const SID = { name: 'sid', path: '/' };
+
 const A = 'a-first-secret-that-is-long-enough-0123456789';
 const B = 'a-second-secret-that-is-long-enough-012345678';
 const plaintext = new Uint8Array(Buffer.from('{"hello":"world"}'));
@@ -13,7 +15,7 @@ function headerOf(value: string): Record<string, unknown> {
 
 describe('CookieSealer', () => {
   it('seals a compact JWE (dir, A256GCM, kid) that unseals to the plaintext', async () => {
-    const sealer = await CookieSealer.create([A], 'sid');
+    const sealer = await CookieSealer.create([A], SID);
     const value = await sealer.seal(plaintext);
     expect(value.split('.')).toHaveLength(5);
     expect(headerOf(value)).toEqual({ alg: 'dir', enc: 'A256GCM', kid: sealer.currentKid });
@@ -23,24 +25,25 @@ describe('CookieSealer', () => {
   });
 
   it('uses a fresh IV per seal: the same plaintext never seals to the same value', async () => {
-    const sealer = await CookieSealer.create([A], 'sid');
+    const sealer = await CookieSealer.create([A], SID);
     const values = await Promise.all(Array.from({ length: 20 }, () => sealer.seal(plaintext)));
     expect(new Set(values).size).toBe(20);
     expect(new Set(values.map((value) => value.split('.')[2])).size).toBe(20);
   });
 
-  it('has one kid per secret and per cookie name, revealing neither', async () => {
+  it('has one kid per secret and per cookie (name, path, domain), revealing neither', async () => {
     const kids = await Promise.all(
-      [
-        [[A], 'sid'],
-        [[B], 'sid'],
-        [[A], 'other'],
-      ].map(
-        async ([secrets, name]) =>
-          (await CookieSealer.create(secrets as string[], name as string)).currentKid,
-      ),
+      (
+        [
+          [[A], SID],
+          [[B], SID],
+          [[A], { name: 'other', path: '/' }],
+          [[A], { name: 'sid', path: '/admin' }],
+          [[A], { name: 'sid', path: '/', domain: 'example.com' }],
+        ] as const
+      ).map(async ([secrets, cookie]) => (await CookieSealer.create(secrets, cookie)).currentKid),
     );
-    expect(new Set(kids).size).toBe(3);
+    expect(new Set(kids).size).toBe(5);
     for (const kid of kids) {
       expect(kid).toMatch(/^[A-Za-z0-9_-]{8}$/);
       expect(A).not.toContain(kid);
@@ -49,9 +52,9 @@ describe('CookieSealer', () => {
   });
 
   it('rotation: the first secret seals, every listed one unseals, a removed one does not', async () => {
-    const oldOnly = await CookieSealer.create([A], 'sid');
-    const rotated = await CookieSealer.create([B, A], 'sid');
-    const newOnly = await CookieSealer.create([B], 'sid');
+    const oldOnly = await CookieSealer.create([A], SID);
+    const rotated = await CookieSealer.create([B, A], SID);
+    const newOnly = await CookieSealer.create([B], SID);
     const old = await oldOnly.seal(plaintext);
     expect((await rotated.unseal(old))?.keyIndex).toBe(1);
     expect(await newOnly.unseal(old)).toBeUndefined();
@@ -60,14 +63,24 @@ describe('CookieSealer', () => {
     expect((await newOnly.unseal(current))?.keyIndex).toBe(0);
   });
 
-  it('a value sealed for another cookie name does not unseal', async () => {
-    const other = await CookieSealer.create([A], 'other');
-    const sid = await CookieSealer.create([A], 'sid');
+  it.each([
+    ['name', { name: 'other', path: '/' }],
+    ['path', { name: 'sid', path: '/admin' }],
+    ['domain', { name: 'sid', path: '/', domain: 'other.example.com' }],
+  ])('a value sealed for a cookie of another %s does not unseal', async (_, cookie) => {
+    const other = await CookieSealer.create([A], cookie);
+    const sid = await CookieSealer.create([A], SID);
     expect(await sid.unseal(await other.seal(plaintext))).toBeUndefined();
   });
 
+  it('a domain names the same cookie whatever its case or leading dot', async () => {
+    const plain = await CookieSealer.create([A], { ...SID, domain: 'example.com' });
+    const dotted = await CookieSealer.create([A], { ...SID, domain: '.Example.COM' });
+    expect(dotted.currentKid).toBe(plain.currentKid);
+  });
+
   it('refuses a non-canonical base64url twin of a valid value', async () => {
-    const sealer = await CookieSealer.create([A], 'sid');
+    const sealer = await CookieSealer.create([A], SID);
     const value = await sealer.seal(plaintext);
     const parts = value.split('.');
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -79,7 +92,7 @@ describe('CookieSealer', () => {
   });
 
   it('never throws, whatever it is given', async () => {
-    const sealer = await CookieSealer.create([A], 'sid');
+    const sealer = await CookieSealer.create([A], SID);
     for (const junk of [
       '',
       '.',

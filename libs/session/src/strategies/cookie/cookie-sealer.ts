@@ -1,5 +1,6 @@
 import { createHash, hkdfSync, webcrypto } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, type CryptoKey as JoseCryptoKey } from 'jose';
+import { cookieScopeInfo, type CookieScope } from '../../utils/cookie-scope.js';
 import { SEAL_ALGORITHM, SEAL_ENCRYPTION, SEAL_KEY_INFO } from './cookie.constants.js';
 
 /** One sealing key: derived from one secret, named by a `kid` that reveals nothing of it. */
@@ -24,7 +25,7 @@ const KID_LENGTH = 8;
  * Seals and unseals cookie values as compact JWE (`dir` + `A256GCM`) with jose. Keys are derived
  * once, at start, from each secret by HKDF with an info string naming the purpose and the cookie,
  * so the raw secret is never a key, the id signature and the sealing never share a key, and a value
- * sealed for one cookie name does not open under another. Each key is imported once as a
+ * sealed for one cookie (name, path, domain) does not open under another. Each key is imported once as a
  * non-extractable `CryptoKey`, which jose uses as is (no import per request).
  */
 export class CookieSealer {
@@ -37,12 +38,11 @@ export class CookieSealer {
     this.byKid = byKid;
   }
 
-  static async create(secrets: readonly string[], cookieName: string): Promise<CookieSealer> {
+  static async create(secrets: readonly string[], cookie: CookieScope): Promise<CookieSealer> {
+    const info = `${SEAL_KEY_INFO}:${cookieScopeInfo(cookie)}`;
     const keys = await Promise.all(
       secrets.map(async (secret, index): Promise<SealingKey> => {
-        const raw = Buffer.from(
-          hkdfSync('sha256', secret, '', `${SEAL_KEY_INFO}:${cookieName}`, 32),
-        );
+        const raw = Buffer.from(hkdfSync('sha256', secret, '', info, 32));
         const kid = createHash('sha256').update(raw).digest('base64url').slice(0, KID_LENGTH);
         const key = await webcrypto.subtle.importKey('raw', raw, { name: 'AES-GCM' }, false, [
           'encrypt',

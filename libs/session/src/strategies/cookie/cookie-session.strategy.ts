@@ -62,7 +62,7 @@ export class CookieSessionStrategy implements SessionStrategy {
 
   static async create(options: ResolvedSessionOptions): Promise<CookieSessionStrategy> {
     const { name, maxChunks } = options.cookie;
-    const sealer = await CookieSealer.create(options.secrets, name);
+    const sealer = await CookieSealer.create(options.secrets, options.cookie);
     return new CookieSessionStrategy(options, sealer, new CookieChunker(name, maxChunks, options));
   }
 

@@ -38,7 +38,16 @@ export interface ReplicatedSessionStoreOptions {
 export interface ReplicationStats extends TransportStats {
   readonly nodeId: string;
   readonly ready: boolean;
+  /** Entries held: live sessions and tombstones. */
   readonly sessions: number;
+  /** Live sessions held (bounded by `replication.maxSessions`). */
+  readonly liveSessions: number;
+  /** Sessions this node evicted to stay within `replication.maxSessions`. */
+  readonly evictions: number;
+  /** Ended sessions remembered, so that no late copy brings them back (bounded by `replication.maxSessions`). */
+  readonly tombstones: number;
+  /** Tombstones forgotten before their time to stay within that bound. */
+  readonly droppedTombstones: number;
   /** `inSyncAt`: when the last anti-entropy round with the peer completed finding both digests equal. */
   readonly peers: { node: string; queuedBytes: number; needsResync: boolean; inSyncAt?: number }[];
   /** Largest outbound queue seen for any peer, in bytes. */
@@ -70,6 +79,8 @@ interface PendingAck {
 
 /** Changes buffered during a state transfer beyond this are dropped and repaired by anti-entropy. */
 const MAX_BUFFERED_CHANGES = 200_000;
+/** Least time an eviction's tombstone is kept (at least three anti-entropy rounds). */
+const EVICTION_TOMBSTONE_MS = 60_000;
 const DIGEST_PATTERN = /^[0-9a-f]{16}$/;
 
 export class ReplicationMessageError extends Error {
@@ -90,7 +101,13 @@ export class ReplicatedSessionStore implements SessionStore {
   private readonly transport: ReplicationTransport;
   private readonly peerStates = new WeakMap<PeerConnection, PeerState>();
   private readonly pendingAcks = new Map<number, PendingAck>();
+  /**
+   * When each live session was last used here, least recent first: a Map keeps insertion order and
+   * every use moves the id to the end, so the first entries are the ones to evict.
+   */
   private readonly lastAccessedAt = new Map<string, number>();
+  private evictions = 0;
+  private droppedTombstones = 0;
   private readonly replicatedExpiry = new Map<string, number>();
   private readonly timers: NodeJS.Timeout[] = [];
   private lamport = 0;
@@ -185,6 +202,10 @@ export class ReplicatedSessionStore implements SessionStore {
       nodeId: this.nodeId,
       ready: this.ready,
       sessions: this.map.size,
+      liveSessions: this.lastAccessedAt.size,
+      evictions: this.evictions,
+      tombstones: this.map.tombstoneCount,
+      droppedTombstones: this.droppedTombstones,
       peers,
       maxQueuedBytes: this.maxQueuedBytes,
       ackTimeouts: this.ackTimeouts,
@@ -214,7 +235,7 @@ export class ReplicatedSessionStore implements SessionStore {
     const entry = this.map.get(id);
     if (!entry || entry.kind === 'dead' || isExpired(entry, now)) return undefined;
     const record = toRecord(entry);
-    this.lastAccessedAt.set(id, now);
+    this.noteUse(id, now);
     const extended = touch ? this.map.extendExpiry(id, touch.expiresAt) : undefined;
     if (extended) {
       const lastSent = this.replicatedExpiry.get(id) ?? entry.expiresAt;
@@ -303,7 +324,10 @@ export class ReplicatedSessionStore implements SessionStore {
       if (existing) this.map.delete(id);
       this.map.merge(id, entry);
       this.replicatedExpiry.set(id, entry.expiresAt);
-      return this.replicate(id, entry, 0);
+      this.noteUse(id, now);
+      const replicated = this.replicate(id, entry, 0);
+      this.evictBeyondBound();
+      return replicated;
     }
     if (!existing || existing.kind === 'dead' || isExpired(existing, now)) return undefined;
     const base = versionOf(existing);
@@ -316,17 +340,63 @@ export class ReplicatedSessionStore implements SessionStore {
 
   private destroyLocal(id: string): Promise<void> {
     const existing = this.map.get(id);
-    const base = versionOf(existing);
     const liveUntil = existing?.kind === 'live' ? existing.absoluteExpiresAt : 0;
-    // Kept at least a whole session lifetime, so no late or replayed write can bring the id back.
-    const dead = tombstone(
-      this.tick(base),
-      Math.max(liveUntil, this.options.clock() + this.options.absoluteTtlMs),
-    );
+    // Kept at least a whole session lifetime, so no late write, nor a peer that was cut off while
+    // the user logged out, can bring the session back.
+    return this.kill(id, Math.max(liveUntil, this.options.clock() + this.options.absoluteTtlMs));
+  }
+
+  /** Ends a session here and everywhere with a tombstone kept until `keepUntil`. */
+  private kill(id: string, keepUntil: number): Promise<void> {
+    const existing = this.map.get(id);
+    const base = versionOf(existing);
+    const dead = tombstone(this.tick(base), keepUntil);
     this.map.merge(id, dead);
     this.lastAccessedAt.delete(id);
     this.replicatedExpiry.delete(id);
+    this.boundTombstones();
     return this.replicate(id, dead, base.v);
+  }
+
+  /**
+   * Tombstones are bounded too, at `maxSessions`: a client that creates and ends sessions as fast as
+   * it can would otherwise pile up tombstones kept a whole session lifetime. The oldest go first. A
+   * tombstone dropped early lets the session come back only from a peer that held a live copy and
+   * missed the end of the session all that time (cut off, and not repaired by anti-entropy since).
+   */
+  private boundTombstones(): void {
+    this.droppedTombstones += this.map.dropOldestTombstones(this.options.replication.maxSessions);
+  }
+
+  /** Moves a live session to the most recently used end of the eviction order. */
+  private noteUse(id: string, at: number): void {
+    this.lastAccessedAt.delete(id);
+    this.lastAccessedAt.set(id, at);
+  }
+
+  /**
+   * Beyond `maxSessions` live sessions, evicts the least recently used ones, as the memory strategy
+   * does, and replicates each eviction: the peers, which hold the same sessions, drop them too
+   * rather than each evicting its own. The tombstone is short-lived (an eviction is no logout: a
+   * copy coming back later would do no harm) but outlives the anti-entropy rounds that could
+   * otherwise restore the session from a peer that had not applied it yet, and a flood therefore
+   * leaves at most its rate times that time in tombstones. The write that caused the eviction does
+   * not wait for it to be acknowledged.
+   */
+  private evictBeyondBound(): void {
+    const { maxSessions, timers } = this.options.replication;
+    if (this.lastAccessedAt.size <= maxSessions) return;
+    const now = this.options.clock();
+    const keepUntil = now + Math.max(EVICTION_TOMBSTONE_MS, 3 * timers.antiEntropyMs);
+    for (const id of this.lastAccessedAt.keys()) {
+      if (this.lastAccessedAt.size <= maxSessions) break;
+      const entry = this.map.get(id);
+      if (entry?.kind === 'live' && !isExpired(entry, now)) {
+        this.evictions++;
+        void this.kill(id, keepUntil);
+      }
+      this.lastAccessedAt.delete(id);
+    }
   }
 
   private assertSize(id: string, entry: ReplicaEntry): void {
@@ -667,20 +737,22 @@ export class ReplicatedSessionStore implements SessionStore {
     const merged = this.map.merge(id, entry);
     if (merged?.kind === 'live') {
       this.replicatedExpiry.set(id, Math.max(this.replicatedExpiry.get(id) ?? 0, merged.expiresAt));
+      // A session new here joins the eviction order at the recent end; a known one keeps its place.
+      if (!this.lastAccessedAt.has(id)) this.lastAccessedAt.set(id, merged.createdAt);
     } else if (merged?.kind === 'dead') {
       this.lastAccessedAt.delete(id);
       this.replicatedExpiry.delete(id);
+      this.boundTombstones();
     }
   }
 
   /** A touch moves the expiry only (a max-register), never the data version. */
   private touchRemote(id: string, expiresAt: number): void {
     const extended = this.map.extendExpiry(id, expiresAt);
-    if (extended)
-      this.replicatedExpiry.set(
-        id,
-        Math.max(this.replicatedExpiry.get(id) ?? 0, extended.expiresAt),
-      );
+    if (!extended) return;
+    this.replicatedExpiry.set(id, Math.max(this.replicatedExpiry.get(id) ?? 0, extended.expiresAt));
+    // Used on another node: not a candidate for eviction here either.
+    this.noteUse(id, this.options.clock());
   }
 
   // ---- state transfer and anti-entropy ------------------------------------------------------

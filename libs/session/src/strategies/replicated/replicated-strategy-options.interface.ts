@@ -46,6 +46,12 @@ export interface ReplicationOptions {
   consistency?: ReplicationConsistency;
   /** Plaintext frames (the handshake still proves the secret). Refused unless every address is loopback. */
   insecure?: boolean;
+  /**
+   * Live sessions one node holds. Beyond it, a node creating a session evicts its least recently used
+   * ones and replicates the eviction, so a flood of new sessions cannot exhaust memory. Give every
+   * node the same value. Default 100,000.
+   */
+  maxSessions?: number;
   /** Largest frame accepted after the handshake. Default 1 MiB. */
   maxFrameBytes?: number;
   /** Largest session (its replicated JSON form); a bigger write is refused. Default 256 KiB. */

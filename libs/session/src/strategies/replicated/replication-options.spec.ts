@@ -36,6 +36,7 @@ describe('replication options', () => {
       encrypted: true,
       maxFrameBytes: 1024 * 1024,
       maxSessionBytes: 256 * 1024,
+      maxSessions: 100_000,
     });
     expect(options.peers).toEqual([
       { host: '10.0.0.2', port: 4000 },
@@ -71,6 +72,8 @@ describe('replication options', () => {
     ['replication.timers.typo', { ...valid, timers: { typo: 100 } }],
     ['replication.maxSessionBytes', { ...valid, maxSessionBytes: 1024 * 1024 }],
     ['replication.maxFrameBytes', { ...valid, maxFrameBytes: 10 }],
+    ['replication.maxSessions', { ...valid, maxSessions: 0 }],
+    ['replication.maxSessions', { ...valid, maxSessions: 1.5 }],
   ] as [string, Partial<ReplicationOptions> | undefined][])(
     'refuses at start, naming %s',
     (option, replication) => {

@@ -7,6 +7,9 @@ import type {
   ReplicationTimers,
 } from './replicated-strategy-options.interface.js';
 
+/** As the memory strategy's default: about 100 MB of small sessions per node. */
+const DEFAULT_MAX_SESSIONS = 100_000;
+
 export interface PeerAddress {
   readonly host: string;
   readonly port: number;
@@ -20,6 +23,7 @@ export interface ResolvedReplicationOptions {
   readonly secret: Buffer;
   readonly encrypted: boolean;
   readonly consistency: ReplicationConsistency;
+  readonly maxSessions: number;
   readonly maxFrameBytes: number;
   readonly maxSessionBytes: number;
   readonly maxQueueBytes: number;
@@ -135,6 +139,13 @@ export function resolveReplicationOptions(
     secret,
     encrypted: !insecure,
     consistency,
+    maxSessions: integer(
+      'replication.maxSessions',
+      block.maxSessions,
+      DEFAULT_MAX_SESSIONS,
+      1,
+      100_000_000,
+    ),
     maxFrameBytes,
     maxSessionBytes,
     maxQueueBytes: integer(

@@ -26,6 +26,8 @@ export class SessionReplicaMap {
   private readonly slots = new Map<string, Slot>();
   private readonly buckets = new Uint32Array(DIGEST_BUCKETS * 2);
   private readonly byPrincipal = new Map<string, Set<string>>();
+  /** Ids holding a tombstone, oldest first (a Set keeps insertion order). */
+  private readonly tombstones = new Set<string>();
 
   get size(): number {
     return this.slots.size;
@@ -65,6 +67,22 @@ export class SessionReplicaMap {
     this.xorBucket(id, before);
     this.unindex(id, before.entry);
     this.slots.delete(id);
+    this.tombstones.delete(id);
+  }
+
+  get tombstoneCount(): number {
+    return this.tombstones.size;
+  }
+
+  /** Forgets the oldest tombstones beyond `max`, before their time. Returns how many were dropped. */
+  dropOldestTombstones(max: number): number {
+    let dropped = 0;
+    for (const id of this.tombstones) {
+      if (this.tombstones.size <= max) break;
+      this.delete(id);
+      dropped++;
+    }
+    return dropped;
   }
 
   /** Removes expired sessions and tombstones kept long enough. Returns how many were removed. */
@@ -122,6 +140,8 @@ export class SessionReplicaMap {
     const slot: Slot = { entry, hashHigh: hash.readUInt32BE(0), hashLow: hash.readUInt32BE(4) };
     this.slots.set(id, slot);
     this.xorBucket(id, slot);
+    this.tombstones.delete(id);
+    if (entry.kind === 'dead') this.tombstones.add(id);
     const principal = entry.kind === 'live' ? entry.principal?.value : null;
     if (principal) {
       let ids = this.byPrincipal.get(principal);
