@@ -236,7 +236,7 @@ export class RedisSentinelFixture {
     return Number(reply.split('\n')[1]);
   }
 
-  /** Forces a failover and waits until the replica is the master and the old master its replica. */
+  /** Forces a failover and waits until the replica is the master and the old master its replica, in sync. */
   async failover(): Promise<void> {
     const before = await this.currentMasterPort();
     await this.sentinel.cli('sentinel', 'failover', this.masterName);
@@ -250,11 +250,12 @@ export class RedisSentinelFixture {
       async () => (await promoted.cli('role')).startsWith('master'),
       'the replica to become master',
     );
-    // The sentinel then turns the old master into a replica (and disconnects its clients).
-    await waitFor(
-      async () => (await demoted.cli('role')).startsWith('slave'),
-      'the old master to follow the new one',
-    );
+    // The sentinel then turns the old master into a replica (and disconnects its clients), which
+    // then syncs from the new master.
+    await waitFor(async () => {
+      const replication = await demoted.cli('info', 'replication');
+      return /role:slave/.test(replication) && replication.includes('master_link_status:up');
+    }, 'the old master to follow the new one, in sync');
   }
 
   async destroy(): Promise<void> {

@@ -48,7 +48,7 @@ describe('loadSampleConfig', () => {
     });
   });
 
-  it('reads Redis Sentinel settings: sentinels as host:port, the master name defaulting to mymaster', () => {
+  it('reads Redis Sentinel settings: sentinels as host:port, the master name defaulting to mymaster, and the replicas a write waits for', () => {
     expect(loadSampleConfig({ SESSION_SECRET: SECRET })).toMatchObject({
       redisSentinels: undefined,
       redisSentinelName: 'mymaster',
@@ -57,8 +57,10 @@ describe('loadSampleConfig', () => {
       SESSION_SECRET: SECRET,
       REDIS_SENTINELS: 'sentinel-1:26379, 10.0.0.7:26380',
       REDIS_SENTINEL_NAME: 'sessions',
+      REDIS_WAIT_REPLICAS: '1',
     });
     expect(config).toMatchObject({
+      redisWaitReplicas: 1,
       redisSentinels: [
         { host: 'sentinel-1', port: 26379 },
         { host: '10.0.0.7', port: 26380 },
@@ -95,6 +97,7 @@ describe('loadSampleConfig', () => {
     [{ PORT: 'eighty' }, /PORT=eighty/],
     [{ SESSION_TTL: '-1' }, /SESSION_TTL=-1/],
     [{ REDIS_SENTINELS: 'sentinel-1' }, /REDIS_SENTINELS: sentinel-1 is not host:port/],
+    [{ REDIS_WAIT_REPLICAS: 'all' }, /REDIS_WAIT_REPLICAS=all/],
     [{ REDIS_SENTINELS: 'a:1,b:99999' }, /REDIS_SENTINELS: b:99999 is not host:port/],
     [{ REPLICATION_CONSISTENCY: 'sometimes' }, /REPLICATION_CONSISTENCY=sometimes/],
     [{ REPLICATION_TIMERS: '{oops' }, /REPLICATION_TIMERS is not JSON/],

@@ -23,6 +23,8 @@ export interface SampleConfig {
   readonly redisSentinels?: { host: string; port: number }[];
   /** `REDIS_SENTINEL_NAME`: the master the sentinels monitor (default `mymaster`). */
   readonly redisSentinelName?: string;
+  /** `REDIS_WAIT_REPLICAS`: acknowledge a write only once this many replicas hold it (`redis.waitForReplicas`). */
+  readonly redisWaitReplicas?: number;
   /** Interface the replicated strategy listens on for peers (`REPLICATION_HOST`, default 127.0.0.1). */
   readonly replicationHost?: string;
   readonly replicationPort?: number;
@@ -70,6 +72,7 @@ export function loadSampleConfig(
     redisUrl: env.REDIS_URL,
     redisSentinels: sentinelsFrom(env),
     redisSentinelName: env.REDIS_SENTINEL_NAME || 'mymaster',
+    redisWaitReplicas: env.REDIS_WAIT_REPLICAS ? integer(env, 'REDIS_WAIT_REPLICAS', 0) : undefined,
     replicationHost: env.REPLICATION_HOST || '127.0.0.1',
     replicationPort: env.REPLICATION_PORT ? integer(env, 'REPLICATION_PORT', 0) : undefined,
     replicationSecret: env.REPLICATION_SECRET || undefined,

@@ -21,9 +21,14 @@ function strategyBlock(config: SampleConfig): Partial<SessionModuleOptions> {
   switch (config.strategy) {
     case 'redis':
       return {
-        redis: config.redisSentinels
-          ? { sentinel: { sentinels: config.redisSentinels, name: config.redisSentinelName! } }
-          : { url: config.redisUrl ?? 'redis://127.0.0.1:6379' },
+        redis: {
+          ...(config.redisSentinels
+            ? { sentinel: { sentinels: config.redisSentinels, name: config.redisSentinelName! } }
+            : { url: config.redisUrl ?? 'redis://127.0.0.1:6379' }),
+          ...(config.redisWaitReplicas
+            ? { waitForReplicas: { replicas: config.redisWaitReplicas } }
+            : {}),
+        },
       };
     case 'replicated':
       return {

@@ -55,10 +55,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const loops = users.map(async (user) => {
     // Staggered start, then one request at a time with a short think time (0-40 ms).
     await sleep((user.index * 7) % 500);
+    const staleAllowed = () =>
+      inWindow({ start: Date.now(), end: Date.now() }, (w) => w.allowed.includes('stale'));
     while ((Date.now() < stopAt || !faultsDone) && Date.now() < hardStop) {
-      const record = await user.step(user.nextKind(), () =>
-        inWindow({ start: Date.now(), end: Date.now() }, (w) => w.allowed.includes('stale')),
-      );
+      const record = await user.step(user.nextKind(staleAllowed()), staleAllowed);
       records.push(record);
       await sleep(Math.floor(Math.random() * 40));
     }

@@ -55,6 +55,21 @@ export class VirtualUser {
   private candidates: SessionModel[] = [EMPTY];
   private readonly random: () => number;
   private sequence = 0;
+  /**
+   * The durability witness, apart from the model (which follows the server after a documented stale
+   * answer): per data key, the last value a write was acknowledged for, and the values written
+   * since without an answer. A data write sets its key blindly, so after any fault the key must hold
+   * the acknowledged value or one of those later ones; anything else is an acknowledged write lost.
+   * Reset by login and logout, which move or end the session. Checked by every read answered
+   * outside a window that allows stale answers (so a later write to the same key cannot hide a
+   * loss), and by the final check.
+   */
+  private readonly acknowledged = new Map<string, string>();
+  private readonly unanswered = new Map<string, Set<string>>();
+  /** Acknowledged data writes found missing, as `key=value (found …)`. */
+  readonly lostWrites: string[] = [];
+  /** Whether a read outside stale windows has checked the witness since the last such window. */
+  private witnessChecked = true;
 
   constructor(
     readonly index: number,
@@ -73,15 +88,24 @@ export class VirtualUser {
     return [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ');
   }
 
-  /** The operation mix of the issue: read 70 %, increment 15 %, data writes 10 %, login/logout 5 %. */
-  nextKind(): OperationKind {
+  /**
+   * The operation mix of the issue: read 70 %, increment 15 %, data writes 10 %, login/logout 5 %.
+   * `inStaleWindow`: a fault whose documented answers include stale ones is on.
+   */
+  nextKind(inStaleWindow = false): OperationKind {
     const draw = this.random();
     // After a write that got no answer, the user reloads (reads) until an answer says whether the
     // write was applied: the model stays exact, with at most two candidate states.
     if (this.candidates.length > 1) return 'read';
+    // While answers may be stale, and until a read after that shows whether the acknowledged writes
+    // survived, the user neither logs in nor out: either would reset the durability witness and
+    // hide a write lost in the fault.
+    if (inStaleWindow) this.witnessChecked = false;
+    else if (!this.witnessChecked) return 'read';
     if (draw < 0.7) return 'read';
     if (draw < 0.85) return 'increment';
     if (draw < 0.95) return 'data';
+    if (inStaleWindow) return 'read';
     return this.candidates.every((model) => model.user === null) ? 'login' : 'logout';
   }
 
@@ -103,10 +127,13 @@ export class VirtualUser {
     } catch (error) {
       // Not `instanceof Error`: fetch's errors come from another realm than the test's.
       const timeout = (error as { name?: unknown } | null)?.name === 'TimeoutError';
+      this.witness(kind, key, value, false);
       this.afterError(kind, key, value, username);
       return this.record(kind, start, timeout ? 'timeout' : 'network-error', '?');
     }
-    if (answer.status >= 400 || (kind === 'logout' ? answer.status !== 204 : false)) {
+    const answered = answer.status < 400 && (kind !== 'logout' || answer.status === 204);
+    this.witness(kind, key, value, answered);
+    if (!answered) {
       this.afterError(kind, key, value, username);
       const message = (answer.body as { message?: unknown } | null)?.message;
       const outcome: Outcome =
@@ -118,6 +145,13 @@ export class VirtualUser {
               ? 'http-504'
               : `http-${answer.status}`;
       return this.record(kind, start, outcome, answer.node, JSON.stringify(answer.body));
+    }
+    if (kind === 'read' && !staleAllowed()) {
+      const lost = this.missingWrites(view(answer.body).data);
+      this.witnessChecked = true;
+      this.lostWrites.push(...lost);
+      // Counted once: the witness goes on from what the server holds.
+      if (lost.length > 0) this.acknowledged.clear();
     }
     const next = before
       .map((model) => this.expected(kind, model, key, value, username, answer.body))
@@ -144,19 +178,48 @@ export class VirtualUser {
     return this.record(kind, start, 'disagreement', answer.node, detail);
   }
 
-  /** A read of the session straight from one node (no balancer): the model must hold there too. */
-  async verifyOn(url: string): Promise<string | undefined> {
+  /**
+   * A read of the session straight from one node (no balancer): the model must hold there too
+   * (`problem`), and so must every acknowledged data write (`lostWrites`: keys whose acknowledged
+   * value is gone).
+   */
+  async verifyOn(url: string): Promise<{ problem?: string; lostWrites: string[] }> {
     const response = await fetch(new URL('/api/session', url), {
       headers: this.jar.size > 0 ? { cookie: this.cookieHeader } : {},
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     // Parsed here, not by response.json(): objects of another realm are not deep-equal to ours.
     const body = JSON.parse(await response.text()) as unknown;
-    if (response.status !== 200) return `status ${response.status}: ${JSON.stringify(body)}`;
+    if (response.status !== 200)
+      return { problem: `status ${response.status}: ${JSON.stringify(body)}`, lostWrites: [] };
+    const lostWrites = this.missingWrites(view(body).data);
     const seen = this.candidates.some((model) => isDeepStrictEqual(view(body), model));
-    return seen
-      ? undefined
-      : `expected one of ${JSON.stringify(this.candidates)}, got ${JSON.stringify(body)}`;
+    return {
+      problem: seen
+        ? undefined
+        : `expected one of ${JSON.stringify(this.candidates)}, got ${JSON.stringify(body)}`,
+      lostWrites,
+    };
+  }
+
+  /** The acknowledged data writes `data` does not hold (nor a later unanswered write to their key). */
+  private missingWrites(data: Readonly<Record<string, string>>): string[] {
+    return [...this.acknowledged]
+      .filter(([key, value]) => data[key] !== value && !this.unanswered.get(key)?.has(data[key]))
+      .map(([key, value]) => `${key}=${value} (found ${data[key] ?? 'nothing'})`);
+  }
+
+  private witness(kind: OperationKind, key: string, value: string, answered: boolean): void {
+    if (kind === 'login' || kind === 'logout') {
+      this.acknowledged.clear();
+      this.unanswered.clear();
+    } else if (kind === 'data' && answered) {
+      this.acknowledged.set(key, value);
+      this.unanswered.delete(key);
+    } else if (kind === 'data') {
+      const values = this.unanswered.get(key) ?? new Set<string>();
+      this.unanswered.set(key, values.add(value));
+    }
   }
 
   /** The user's last requests, shown with a disagreement. */

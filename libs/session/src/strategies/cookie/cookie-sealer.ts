@@ -25,8 +25,8 @@ const KID_LENGTH = 8;
  * Seals and unseals cookie values as compact JWE (`dir` + `A256GCM`) with jose. Keys are derived
  * once, at start, from each secret by HKDF with an info string naming the purpose and the cookie,
  * so the raw secret is never a key, the id signature and the sealing never share a key, and a value
- * sealed for one cookie (name, path, domain) does not open under another. Each key is imported once as a
- * non-extractable `CryptoKey`, which jose uses as is (no import per request).
+ * sealed for one cookie (name, path, domain) does not open under another. Each key is imported once
+ * as a non-extractable `CryptoKey`, which jose uses as is (no import per request).
  */
 export class CookieSealer {
   private readonly byKid: ReadonlyMap<string, SealingKey>;

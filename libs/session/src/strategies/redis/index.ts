@@ -22,6 +22,7 @@ export const redisStrategy: SessionStrategyFactory = {
       prefix: resolved.prefix,
       commandTimeoutMs: resolved.commandTimeoutMs,
       maxSessionsPerPrincipal: resolved.maxSessionsPerPrincipal,
+      waitForReplicas: resolved.waitForReplicas,
       clock: options.clock,
       logger,
     });

@@ -58,8 +58,36 @@ describe('resolveRedisOptions', () => {
       { url: 'redis://a', maxSessionsPerPrincipal: 1.5 },
       'redis.maxSessionsPerPrincipal',
     ],
+    [
+      'waiting for 0 replicas',
+      { url: 'redis://a', waitForReplicas: { replicas: 0 } },
+      'redis.waitForReplicas.replicas',
+    ],
+    [
+      'a replica wait as long as the command timeout',
+      { url: 'redis://a', commandTimeoutMs: 500, waitForReplicas: { replicas: 1, timeoutMs: 500 } },
+      'redis.waitForReplicas.timeoutMs',
+    ],
+    [
+      'waiting for replicas on a Cluster',
+      { cluster: { nodes: [{ port: 1 }] }, waitForReplicas: { replicas: 1 } },
+      'redis.waitForReplicas',
+    ],
   ])('refuses %s, naming the option', (_, block, option) => {
     expect(optionError(block).option).toBe(option);
+  });
+
+  it('waits for replicas 200 ms by default, and never as long as the command timeout', () => {
+    expect(
+      resolveRedisOptions({ url: 'redis://a', waitForReplicas: { replicas: 1 } }).waitForReplicas,
+    ).toEqual({ replicas: 1, timeoutMs: 200 });
+    expect(
+      resolveRedisOptions({
+        url: 'redis://a',
+        commandTimeoutMs: 100,
+        waitForReplicas: { replicas: 2 },
+      }).waitForReplicas,
+    ).toEqual({ replicas: 2, timeoutMs: 50 });
   });
 
   it('accepts options alone, a URL with options, and TLS URLs', () => {

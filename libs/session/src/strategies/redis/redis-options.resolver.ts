@@ -1,5 +1,9 @@
 import { SessionOptionsError } from '../../session.errors.js';
-import { DEFAULT_REDIS_COMMAND_TIMEOUT_MS, DEFAULT_REDIS_PREFIX } from './redis.constants.js';
+import {
+  DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
+  DEFAULT_REDIS_PREFIX,
+  DEFAULT_REDIS_WAIT_TIMEOUT_MS,
+} from './redis.constants.js';
 import type { RedisStrategyOptions } from './redis-strategy-options.interface.js';
 
 export interface ResolvedRedisOptions {
@@ -7,6 +11,7 @@ export interface ResolvedRedisOptions {
   readonly prefix: string;
   readonly commandTimeoutMs: number;
   readonly maxSessionsPerPrincipal?: number;
+  readonly waitForReplicas?: { readonly replicas: number; readonly timeoutMs: number };
 }
 
 const SOURCES = ['url', 'client', 'cluster', 'sentinel'] as const;
@@ -97,5 +102,37 @@ export function resolveRedisOptions(block: RedisStrategyOptions | undefined): Re
       'must be a whole number of sessions, at least 1',
     );
   }
-  return { block, prefix, commandTimeoutMs, maxSessionsPerPrincipal };
+  const waitForReplicas = resolveWaitForReplicas(block, commandTimeoutMs);
+  return { block, prefix, commandTimeoutMs, maxSessionsPerPrincipal, waitForReplicas };
+}
+
+function resolveWaitForReplicas(
+  block: RedisStrategyOptions,
+  commandTimeoutMs: number,
+): ResolvedRedisOptions['waitForReplicas'] {
+  const wait = block.waitForReplicas;
+  if (wait === undefined) return undefined;
+  if (block.cluster !== undefined) {
+    throw new SessionOptionsError(
+      'redis.waitForReplicas',
+      'is not supported with redis.cluster (WAIT would not reach the node of each key)',
+    );
+  }
+  if (typeof wait !== 'object' || wait === null) {
+    throw new SessionOptionsError('redis.waitForReplicas', 'must be { replicas, timeoutMs? }');
+  }
+  if (!Number.isInteger(wait.replicas) || wait.replicas < 1) {
+    throw new SessionOptionsError(
+      'redis.waitForReplicas.replicas',
+      'must be a whole number of replicas, at least 1',
+    );
+  }
+  const timeoutMs = wait.timeoutMs ?? Math.min(DEFAULT_REDIS_WAIT_TIMEOUT_MS, commandTimeoutMs / 2);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs >= commandTimeoutMs) {
+    throw new SessionOptionsError(
+      'redis.waitForReplicas.timeoutMs',
+      `must be a whole number of milliseconds, at least 1 and below commandTimeoutMs (${commandTimeoutMs})`,
+    );
+  }
+  return { replicas: wait.replicas, timeoutMs };
 }

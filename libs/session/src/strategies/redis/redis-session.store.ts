@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
-import { SessionStoreUnavailableError } from '../../session.errors.js';
+import { SessionOptionsError, SessionStoreUnavailableError } from '../../session.errors.js';
 import type {
   SessionChange,
   SessionRecord,
@@ -26,6 +26,8 @@ export interface RedisSessionStoreOptions {
   readonly prefix: string;
   readonly commandTimeoutMs: number;
   readonly maxSessionsPerPrincipal?: number;
+  /** A write is acknowledged only once this many replicas hold it (Redis `WAIT`). */
+  readonly waitForReplicas?: { readonly replicas: number; readonly timeoutMs: number };
   readonly clock: () => number;
   readonly logger?: Logger;
 }
@@ -54,6 +56,12 @@ export class RedisSessionStore implements SessionStore {
     this.logger = options.logger ?? new Logger('SessionModule');
     this.boundCalls = !hasCommandTimeout(options.client);
     this.atomicRename = !options.client.isCluster;
+    if (options.waitForReplicas && options.client.isCluster) {
+      throw new SessionOptionsError(
+        'redis.waitForReplicas',
+        'is not supported with a Cluster client (WAIT would not reach the node of each key)',
+      );
+    }
     // Without an 'error' listener, a lost connection would crash the process.
     options.client.on('error', this.onClientError);
     options.client.on('reconnecting', this.onClientReconnecting);
@@ -94,6 +102,7 @@ export class RedisSessionStore implements SessionStore {
     if (written === 0) return false;
     if (typeof change.principal === 'string')
       await this.indexSession(id, change.principal, change.absoluteExpiresAt, now);
+    await this.onReplicas();
     return true;
   }
 
@@ -119,11 +128,14 @@ export class RedisSessionStore implements SessionStore {
     }
     if (typeof change.principal === 'string')
       await this.indexSession(toId, change.principal, change.absoluteExpiresAt, now);
+    await this.onReplicas();
   }
 
   async destroy(id: string): Promise<void> {
     // Its index entry goes when the index is next read or pruned: listing checks every entry.
     await this.call(() => this.client.del(this.keyOf(id)));
+    // A logout lost in a failover would bring the session back: it waits for replicas too.
+    await this.onReplicas();
   }
 
   async listByPrincipal(principal: string): Promise<SessionSummary[]> {
@@ -246,6 +258,22 @@ export class RedisSessionStore implements SessionStore {
 
   private decodeHash(id: string, hash: Record<string, string>): StoredSession | undefined {
     return this.decode(id, Object.entries(hash).flat());
+  }
+
+  /**
+   * With `waitForReplicas`, returns once that many replicas hold every write made so far on this
+   * connection (WAIT covers them all, whichever request made them); otherwise the write is not
+   * acknowledged: 503. Without the option, returns at once.
+   */
+  private async onReplicas(): Promise<void> {
+    const wait = this.options.waitForReplicas;
+    if (!wait) return;
+    const reached = await this.call(() => this.client.wait(wait.replicas, wait.timeoutMs));
+    if (reached < wait.replicas) {
+      throw new SessionStoreUnavailableError(
+        `redis: the write reached ${reached} of ${wait.replicas} replicas within ${wait.timeoutMs} ms`,
+      );
+    }
   }
 
   /** Runs Redis calls, turning a connection that is down or slow into `SessionStoreUnavailableError`. */

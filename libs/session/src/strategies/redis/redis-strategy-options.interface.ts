@@ -30,6 +30,14 @@ export interface RedisStrategyOptions {
    * Also the bound of `health()`.
    */
   commandTimeoutMs?: number;
+  /**
+   * Acknowledge a write (save, login, logout) only once this many replicas hold it (Redis `WAIT`
+   * after the write; one more round trip per write). Redis replicates asynchronously: without it, a
+   * failover can lose writes the old master acknowledged. A write that reaches fewer replicas within
+   * `timeoutMs` (default 200, below `commandTimeoutMs`) answers 503; it may still have been applied
+   * on the master. Standalone and Sentinel; not with a Cluster. Default: off.
+   */
+  waitForReplicas?: { replicas: number; timeoutMs?: number };
   /** On `login()` beyond this many live sessions of one principal, the oldest ones are revoked. Default: no limit. */
   maxSessionsPerPrincipal?: number;
 }

@@ -379,9 +379,9 @@ export class ReplicatedSessionStore implements SessionStore {
    * does, and replicates each eviction: the peers, which hold the same sessions, drop them too
    * rather than each evicting its own. The tombstone is short-lived (an eviction is no logout: a
    * copy coming back later would do no harm) but outlives the anti-entropy rounds that could
-   * otherwise restore the session from a peer that had not applied it yet, and a flood therefore
-   * leaves at most its rate times that time in tombstones. The write that caused the eviction does
-   * not wait for it to be acknowledged.
+   * otherwise restore the session from a peer that had not applied it yet; tombstones are bounded
+   * besides (`boundTombstones`). The write that caused the eviction does not wait for it to be
+   * acknowledged.
    */
   private evictBeyondBound(): void {
     const { maxSessions, timers } = this.options.replication;

@@ -41,7 +41,7 @@ describe('SessionReplicaMap tombstone bound', () => {
     expect(map.digest()).toEqual(reference.digest());
   });
 
-  it('a tombstone replaced by a live entry, or deleted, is no longer counted', () => {
+  it('a tombstone deleted (swept) is no longer counted', () => {
     const map = new SessionReplicaMap();
     map.merge('x', tombstone({ v: 1, n: 'a' }, NOW));
     map.merge('y', tombstone({ v: 1, n: 'a' }, NOW));
