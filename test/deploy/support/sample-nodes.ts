@@ -4,34 +4,6 @@ import { freePort } from '../../support/ports.js';
 import { SampleProcess } from '../../support/sample-process.js';
 import { waitFor } from './wait.js';
 
-/** What the core says when a strategy is not in this version yet (the only reason to leave a case out). */
-const NOT_BUILT_YET = /is not available in this version of the package yet/;
-
-/** Whether `SESSION_STRATEGY=<strategy>` starts a sample node. Fails on any other start-up error. */
-export async function strategyIsBuilt(
-  strategy: SessionStrategyName,
-  env: NodeJS.ProcessEnv = {},
-): Promise<boolean> {
-  const extra: NodeJS.ProcessEnv =
-    strategy === 'replicated'
-      ? { REPLICATION_HOST: '127.0.0.1', REPLICATION_PORT: String(await freePort()) }
-      : {};
-  let node: SampleProcess | undefined;
-  try {
-    node = await SampleProcess.start(`probe-${strategy}`, {
-      SESSION_STRATEGY: strategy,
-      ...extra,
-      ...env,
-    });
-    return true;
-  } catch (error) {
-    if (error instanceof Error && NOT_BUILT_YET.test(error.message)) return false;
-    throw error;
-  } finally {
-    await node?.stop('SIGKILL');
-  }
-}
-
 /** The environment that makes three nodes share sessions with `strategy`. */
 export async function strategyEnv(
   strategy: SessionStrategyName,
