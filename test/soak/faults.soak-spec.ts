@@ -217,10 +217,35 @@ async function startBalancer(nodes: SampleProcess[]): Promise<NginxProcess> {
   return started;
 }
 
-async function baseline(nodes: SampleProcess[]): Promise<Map<string, NodeSnapshot>> {
+interface SoakRun {
+  readonly strategy: string;
+  readonly serverSide: boolean;
+  /** The faults, during the load; `before` holds each node's baseline, renewed by a restart. */
+  readonly faults: (
+    windows: FaultWindow[],
+    startedAt: number,
+    before: Map<string, NodeSnapshot>,
+  ) => Promise<void>;
+}
+
+/** nginx in front of `nodes`, each node's baseline, the load with the faults, then `finish`. */
+async function soakThrough(
+  nodes: SampleProcess[],
+  run: SoakRun,
+  options: { acknowledgedWritesMayBeLost?: boolean } = {},
+): Promise<void> {
+  const balancer = await startBalancer(nodes);
   const before = new Map<string, NodeSnapshot>();
   for (const node of nodes) before.set(node.name, await snapshot(node));
-  return before;
+  const result = await runSoak({
+    strategy: run.strategy,
+    balancerUrl: balancer.url,
+    users: USERS,
+    durationMs: DURATION_MS,
+    serverSide: run.serverSide,
+    faults: (windows, startedAt) => run.faults(windows, startedAt, before),
+  });
+  await finish(run.strategy, result, nodes, before, options);
 }
 
 describe(`soak with faults: ${USERS} users, ${DURATION_MS / 1000} s of load per strategy`, () => {
@@ -230,13 +255,8 @@ describe(`soak with faults: ${USERS} users, ${DURATION_MS / 1000} s of load per 
       // Persistence on, fsync on every write: an acknowledged write survives kill -9 of Redis.
       redis = await RedisServer.start({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
       const nodes = await startNodes(() => ({ SESSION_STRATEGY: 'redis', REDIS_URL: redis!.url }));
-      const balancer = await startBalancer(nodes);
-      const before = await baseline(nodes);
-      const result = await runSoak({
+      await soakThrough(nodes, {
         strategy: 'redis',
-        balancerUrl: balancer.url,
-        users: USERS,
-        durationMs: DURATION_MS,
         serverSide: true,
         faults: async (windows, startedAt) => {
           await untilOffset(startedAt, 0.35);
@@ -248,7 +268,6 @@ describe(`soak with faults: ${USERS} users, ${DURATION_MS / 1000} s of load per 
           await close(2000);
         },
       });
-      await finish('redis', result, nodes, before);
     },
     TIMEOUT,
   );
@@ -289,24 +308,22 @@ describe(`soak with faults: ${USERS} users, ${DURATION_MS / 1000} s of load per 
         REDIS_SENTINEL_NAME: 'sessions',
         ...(waitReplicas ? { REDIS_WAIT_REPLICAS: waitReplicas } : {}),
       }));
-      const balancer = await startBalancer(nodes);
-      const before = await baseline(nodes);
-      const result = await runSoak({
-        strategy: report,
-        balancerUrl: balancer.url,
-        users: USERS,
-        durationMs: DURATION_MS,
-        serverSide: true,
-        faults: async (windows, startedAt) => {
-          await untilOffset(startedAt, 0.4);
-          const close = open(windows, 'Sentinel failover', allowed);
-          // Returns once the old master is a replica of the new one, in sync.
-          await sentinel!.failover();
-          for (const node of nodes) await healthy(node);
-          await close(3000);
+      await soakThrough(
+        nodes,
+        {
+          strategy: report,
+          serverSide: true,
+          faults: async (windows, startedAt) => {
+            await untilOffset(startedAt, 0.4);
+            const close = open(windows, 'Sentinel failover', allowed);
+            // Returns once the old master is a replica of the new one, in sync.
+            await sentinel!.failover();
+            for (const node of nodes) await healthy(node);
+            await close(3000);
+          },
         },
-      });
-      await finish(report, result, nodes, before, { acknowledgedWritesMayBeLost });
+        { acknowledgedWritesMayBeLost },
+      );
     },
     TIMEOUT,
   );
@@ -327,15 +344,10 @@ describe(`soak with faults: ${USERS} users, ${DURATION_MS / 1000} s of load per 
         }),
       );
       for (const node of nodes) await healthy(node);
-      const balancer = await startBalancer(nodes);
-      const before = await baseline(nodes);
-      const result = await runSoak({
+      await soakThrough(nodes, {
         strategy: 'replicated',
-        balancerUrl: balancer.url,
-        users: USERS,
-        durationMs: DURATION_MS,
         serverSide: true,
-        faults: async (windows, startedAt) => {
+        faults: async (windows, startedAt, before) => {
           await untilOffset(startedAt, 0.25);
           // A request in flight on the killed node: nginx answers 502 (a POST is not retried on
           // another node); the restarted node answers 503 until it has joined.
@@ -366,7 +378,6 @@ describe(`soak with faults: ${USERS} users, ${DURATION_MS / 1000} s of load per 
           await closePause(3000);
         },
       });
-      await finish('replicated', result, nodes, before);
     },
     TIMEOUT,
   );
@@ -381,16 +392,11 @@ describe(`soak with faults: ${USERS} users, ${DURATION_MS / 1000} s of load per 
       });
       const nodes = await startNodes(() => env(TEST_SECRET));
       const ports = nodes.map((node) => node.port);
-      const balancer = await startBalancer(nodes);
-      const before = await baseline(nodes);
       const next = randomBytes(48).toString('base64url');
-      const result = await runSoak({
+      await soakThrough(nodes, {
         strategy: 'cookie',
-        balancerUrl: balancer.url,
-        users: USERS,
-        durationMs: DURATION_MS,
         serverSide: false,
-        faults: async (windows, startedAt) => {
+        faults: async (windows, startedAt, before) => {
           // README "Key rotation, step by step": first accept the new secret everywhere (old,new),
           // then seal with it (new,old). Each node is stopped gracefully (SIGTERM) and started
           // again on its port; a request caught by the stop may get 502 from nginx.
@@ -419,7 +425,6 @@ describe(`soak with faults: ${USERS} users, ${DURATION_MS / 1000} s of load per 
           }
         },
       });
-      await finish('cookie', result, nodes, before);
     },
     TIMEOUT,
   );
