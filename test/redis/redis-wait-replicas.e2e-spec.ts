@@ -2,7 +2,7 @@ import { ADAPTERS } from '../support/adapters.js';
 import { RedisServer, waitFor } from '../support/redis-server.js';
 import type { RunningSample } from '../support/sample-app.js';
 import { CommandMonitor } from './command-monitor.js';
-import { sessionIdOf, startRedisSample } from './redis-sample.js';
+import { RecordingLogger, sessionIdOf, startRedisSample } from './redis-sample.js';
 
 // `redis.waitForReplicas`: a write is acknowledged only once the replica holds it (Redis WAIT).
 // A real master and a real replica; the replica is paused (SIGSTOP) to play a replica that is gone
@@ -12,6 +12,7 @@ describe.each(ADAPTERS)('redis strategy with waitForReplicas ($name)', ({ name: 
   let replica: RedisServer;
   let sample: RunningSample;
   let monitor: CommandMonitor;
+  const logger = new RecordingLogger();
 
   beforeAll(async () => {
     master = await RedisServer.start();
@@ -22,6 +23,7 @@ describe.each(ADAPTERS)('redis strategy with waitForReplicas ($name)', ({ name: 
     );
     sample = await startRedisSample(adapter, {
       redisUrl: master.url,
+      logger,
       sessionOverrides: {
         redis: { url: master.url, waitForReplicas: { replicas: 1, timeoutMs: 200 } },
       },
@@ -80,5 +82,11 @@ describe.each(ADAPTERS)('redis strategy with waitForReplicas ($name)', ({ name: 
     );
     expect((await client.post('/api/logout')).status).toBe(204);
     expect((await client.get('/api/me')).status).toBe(401);
+    // The operator is told why each write was refused.
+    expect(
+      logger.matching(
+        /^Session store unavailable: redis: a write reached 0 of 1 replicas within 200 ms$/,
+      ).length,
+    ).toBeGreaterThanOrEqual(2);
   });
 });

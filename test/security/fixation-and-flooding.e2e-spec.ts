@@ -171,7 +171,12 @@ async function flood(url: string, victim: HttpClient, sample: () => void) {
   return { quiet, loaded, created };
 }
 
-function report(label: string, result: Awaited<ReturnType<typeof flood>>, peaks: string): void {
+/** Prints the flood's figures and checks the stated bound on the slowdown. */
+function checkSlowdown(
+  label: string,
+  result: Awaited<ReturnType<typeof flood>>,
+  peaks: string,
+): void {
   const { quiet, loaded, created } = result;
   console.log(
     `session flooding (${label}, maxSessions ${MAX_SESSIONS}): ${created} sessions created, ${peaks}; ` +
@@ -204,7 +209,7 @@ describe.each(ADAPTERS)('session flooding (%s, memory)', (adapter) => {
     });
     expect(peak).toBeLessThanOrEqual(MAX_SESSIONS);
     expect(store.size).toBeLessThanOrEqual(MAX_SESSIONS);
-    report(`${adapter}, memory`, result, `store peak ${peak}`);
+    checkSlowdown(`${adapter}, memory`, result, `store peak ${peak}`);
   }, 120_000);
 });
 
@@ -273,7 +278,7 @@ describe.each(ADAPTERS)('session flooding (%s, replicated, two nodes)', (adapter
     const onPeer = new HttpClient(peer.url);
     onPeer.jar.set('sid', victim.jar.get('sid')!);
     expect((await onPeer.get('/api/me')).body).toMatchObject({ user: 'victim' });
-    report(
+    checkSlowdown(
       `${adapter}, replicated`,
       result,
       `live sessions peak ${peakFlooded} on the flooded node, ${peakPeer} on its peer`,

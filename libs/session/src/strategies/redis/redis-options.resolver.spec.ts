@@ -88,6 +88,13 @@ describe('resolveRedisOptions', () => {
         waitForReplicas: { replicas: 2 },
       }).waitForReplicas,
     ).toEqual({ replicas: 2, timeoutMs: 50 });
+    expect(
+      resolveRedisOptions({
+        url: 'redis://a',
+        commandTimeoutMs: 15,
+        waitForReplicas: { replicas: 1 },
+      }).waitForReplicas,
+    ).toEqual({ replicas: 1, timeoutMs: 7 });
   });
 
   it('accepts options alone, a URL with options, and TLS URLs', () => {

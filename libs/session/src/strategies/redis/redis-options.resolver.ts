@@ -127,7 +127,8 @@ function resolveWaitForReplicas(
       'must be a whole number of replicas, at least 1',
     );
   }
-  const timeoutMs = wait.timeoutMs ?? Math.min(DEFAULT_REDIS_WAIT_TIMEOUT_MS, commandTimeoutMs / 2);
+  const timeoutMs =
+    wait.timeoutMs ?? Math.min(DEFAULT_REDIS_WAIT_TIMEOUT_MS, Math.floor(commandTimeoutMs / 2));
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs >= commandTimeoutMs) {
     throw new SessionOptionsError(
       'redis.waitForReplicas.timeoutMs',

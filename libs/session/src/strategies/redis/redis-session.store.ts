@@ -270,8 +270,9 @@ export class RedisSessionStore implements SessionStore {
     if (!wait) return;
     const reached = await this.call(() => this.client.wait(wait.replicas, wait.timeoutMs));
     if (reached < wait.replicas) {
+      // The manager logs this reason with each 503 it causes.
       throw new SessionStoreUnavailableError(
-        `redis: the write reached ${reached} of ${wait.replicas} replicas within ${wait.timeoutMs} ms`,
+        `redis: a write reached ${reached} of ${wait.replicas} replicas within ${wait.timeoutMs} ms`,
       );
     }
   }
