@@ -1,7 +1,8 @@
-import { createHash, hkdfSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { CompactEncrypt } from 'jose';
 import { ADAPTERS } from '../support/adapters.js';
 import { TEST_SECRET } from '../support/sample-app.js';
+import { derivedKey } from '../support/signing.js';
 import {
   chunkMutations,
   jweMutations,
@@ -17,10 +18,7 @@ import {
 
 /** The sealing key and kid of a secret for a cookie at path `/`, derived as the package derives it. */
 function sealingKey(secret: string, cookieName: string): { key: Uint8Array; kid: string } {
-  const scope = JSON.stringify([cookieName, '/', '']);
-  const key = new Uint8Array(
-    hkdfSync('sha256', secret, '', `nestjs-distributed-session/cookie-seal/v1:${scope}`, 32),
-  );
+  const key = new Uint8Array(derivedKey(secret, 'cookie-seal/v1', { name: cookieName, path: '/' }));
   return { key, kid: createHash('sha256').update(key).digest('base64url').slice(0, 8) };
 }
 

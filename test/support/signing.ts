@@ -1,5 +1,30 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 
+/** A cookie as the package binds its keys to it. */
+export interface TestCookieScope {
+  readonly name: string;
+  readonly path: string;
+  readonly domain?: string;
+}
+
+const DEFAULT_COOKIE: TestCookieScope = { name: 'sid', path: '/' };
+
+/**
+ * A key derived from a secret as the package derives it, written out independently of the package's
+ * code so that a change to the derivation fails the tests that forge cookies: HKDF-SHA-256 with the
+ * purpose and the cookie's name, path and domain in the info.
+ */
+export function derivedKey(
+  secret: string,
+  purpose: 'id-signature' | 'cookie-seal/v1',
+  cookie: TestCookieScope = DEFAULT_COOKIE,
+): Buffer {
+  const scope = JSON.stringify([cookie.name, cookie.path, cookie.domain ?? '']);
+  return Buffer.from(
+    hkdfSync('sha256', secret, '', `nestjs-distributed-session/${purpose}:${scope}`, 32),
+  );
+}
+
 /**
  * Signs a session id as the package does, with any secret, for the default cookie (`sid`, path `/`,
  * no domain) unless told: for forged, rotated and valid-but-unknown cookies.
@@ -7,11 +32,8 @@ import { createHmac, hkdfSync } from 'node:crypto';
 export function signSessionId(
   id: string,
   secret: string,
-  cookie: { name: string; path: string; domain?: string } = { name: 'sid', path: '/' },
+  cookie: TestCookieScope = DEFAULT_COOKIE,
 ): string {
-  const scope = JSON.stringify([cookie.name, cookie.path, cookie.domain ?? '']);
-  const key = Buffer.from(
-    hkdfSync('sha256', secret, '', `nestjs-distributed-session/id-signature:${scope}`, 32),
-  );
+  const key = derivedKey(secret, 'id-signature', cookie);
   return `${id}.${createHmac('sha256', key).update(id).digest('base64url')}`;
 }
